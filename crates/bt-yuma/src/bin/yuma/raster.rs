@@ -1,0 +1,153 @@
+//! The figure rasterised to RGB pixels, with a built-in 5×7 bitmap font.
+
+use crate::plot::{Align, Canvas, Figure, Rgb, WIDTH};
+
+/// An RGB image, row by row.
+pub struct Image {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width × height × 3` bytes.
+    pub pixels: Vec<u8>,
+}
+
+impl Image {
+    fn new(width: u32, height: u32) -> Image {
+        Image { width, height, pixels: vec![255; width as usize * height as usize * 3] }
+    }
+
+    fn fill(&mut self, x: i64, y: i64, w: i64, h: i64, color: Rgb) {
+        for py in y.max(0)..(y + h).min(i64::from(self.height)) {
+            for px in x.max(0)..(x + w).min(i64::from(self.width)) {
+                let at = (py as usize * self.width as usize + px as usize) * 3;
+                self.pixels[at..at + 3].copy_from_slice(&color);
+            }
+        }
+    }
+}
+
+impl Canvas for Image {
+    fn polyline(&mut self, points: &[(f64, f64)], color: Rgb, width: f64) {
+        let pen = width.round().max(1.0) as i64;
+        let half = (pen - 1) / 2;
+        for pair in points.windows(2) {
+            let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+            let steps = (x1 - x0).abs().max((y1 - y0).abs()).ceil().max(1.0) as usize;
+            for s in 0..=steps {
+                let t = s as f64 / steps as f64;
+                let (x, y) = (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t);
+                self.fill(x.round() as i64 - half, y.round() as i64 - half, pen, pen, color);
+            }
+        }
+        if let [(x, y)] = points {
+            self.fill(x.round() as i64 - half, y.round() as i64 - half, pen, pen, color);
+        }
+    }
+
+    fn text(&mut self, x: f64, y: f64, text: &str, size: f64, align: Align, color: Rgb) {
+        // Glyphs are 7 dots high; scale them to the requested cap height.
+        let scale = (size / 7.0).round().max(1.0) as i64;
+        let advance = 6 * scale;
+        let width = advance * text.chars().count() as i64 - scale;
+        let left = match align {
+            Align::Left => x.round() as i64,
+            Align::Middle => x.round() as i64 - width / 2,
+            Align::Right => x.round() as i64 - width,
+        };
+        let top = y.round() as i64 - 7 * scale;
+        for (k, c) in text.chars().enumerate() {
+            for (row, bits) in glyph(c).iter().enumerate() {
+                for col in 0..5 {
+                    if bits & (0x10 >> col) != 0 {
+                        let px = left + k as i64 * advance + col * scale;
+                        self.fill(px, top + row as i64 * scale, scale, scale, color);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Renders the figure.
+pub fn render(figure: &Figure) -> Image {
+    let mut image = Image::new(WIDTH, figure.height());
+    figure.draw(&mut image);
+    image
+}
+
+/// The 5×7 glyph of `c`: seven rows, the low five bits of each are the dots, left to
+/// right. Capitals use the small letters; anything unknown is a box.
+fn glyph(c: char) -> [u8; 7] {
+    match c.to_ascii_lowercase() {
+        '0' => [0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E],
+        '1' => [0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E],
+        '2' => [0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F],
+        '3' => [0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E],
+        '4' => [0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02],
+        '5' => [0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E],
+        '6' => [0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E],
+        '7' => [0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
+        '8' => [0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E],
+        '9' => [0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C],
+        'a' => [0x00, 0x00, 0x0E, 0x01, 0x0F, 0x11, 0x0F],
+        'b' => [0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x1E],
+        'c' => [0x00, 0x00, 0x0E, 0x10, 0x10, 0x11, 0x0E],
+        'd' => [0x01, 0x01, 0x0D, 0x13, 0x11, 0x11, 0x0F],
+        'e' => [0x00, 0x00, 0x0E, 0x11, 0x1F, 0x10, 0x0E],
+        'f' => [0x06, 0x09, 0x08, 0x1C, 0x08, 0x08, 0x08],
+        'g' => [0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+        'h' => [0x10, 0x10, 0x16, 0x19, 0x11, 0x11, 0x11],
+        'i' => [0x04, 0x00, 0x0C, 0x04, 0x04, 0x04, 0x0E],
+        'j' => [0x02, 0x00, 0x06, 0x02, 0x02, 0x12, 0x0C],
+        'k' => [0x10, 0x10, 0x12, 0x14, 0x18, 0x14, 0x12],
+        'l' => [0x0C, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E],
+        'm' => [0x00, 0x00, 0x1A, 0x15, 0x15, 0x11, 0x11],
+        'n' => [0x00, 0x00, 0x16, 0x19, 0x11, 0x11, 0x11],
+        'o' => [0x00, 0x00, 0x0E, 0x11, 0x11, 0x11, 0x0E],
+        'p' => [0x00, 0x00, 0x1E, 0x11, 0x1E, 0x10, 0x10],
+        'q' => [0x00, 0x00, 0x0D, 0x13, 0x0F, 0x01, 0x01],
+        'r' => [0x00, 0x00, 0x16, 0x19, 0x10, 0x10, 0x10],
+        's' => [0x00, 0x00, 0x0E, 0x10, 0x0E, 0x01, 0x1E],
+        't' => [0x08, 0x08, 0x1C, 0x08, 0x08, 0x09, 0x06],
+        'u' => [0x00, 0x00, 0x11, 0x11, 0x11, 0x13, 0x0D],
+        'v' => [0x00, 0x00, 0x11, 0x11, 0x11, 0x0A, 0x04],
+        'w' => [0x00, 0x00, 0x11, 0x11, 0x15, 0x15, 0x0A],
+        'x' => [0x00, 0x00, 0x11, 0x0A, 0x04, 0x0A, 0x11],
+        'y' => [0x00, 0x00, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+        'z' => [0x00, 0x00, 0x1F, 0x02, 0x04, 0x08, 0x1F],
+        ' ' => [0; 7],
+        '.' => [0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C],
+        ',' => [0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08],
+        '-' => [0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00],
+        '+' => [0x00, 0x04, 0x04, 0x1F, 0x04, 0x04, 0x00],
+        '>' => [0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08],
+        '(' => [0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02],
+        ')' => [0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08],
+        ':' => [0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00],
+        '_' => [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F],
+        '/' => [0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00],
+        '=' => [0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00],
+        _ => [0x1F, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1F],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_text_land_on_the_image() {
+        let mut image = Image::new(40, 20);
+        image.polyline(&[(0.0, 0.0), (39.0, 19.0)], [0, 0, 0], 1.0);
+        assert_eq!(&image.pixels[0..3], &[0, 0, 0]);
+        let last = image.pixels.len() - 3;
+        assert_eq!(&image.pixels[last..], &[0, 0, 0]);
+        // Drawing outside the image is clipped, not a panic.
+        image.polyline(&[(-50.0, -50.0), (90.0, 90.0)], [1, 2, 3], 3.0);
+        image.text(-10.0, 100.0, "off", 14.0, Align::Right, [0, 0, 0]);
+        let mut blank = Image::new(20, 10);
+        blank.text(1.0, 8.0, "1", 7.0, Align::Left, [0, 0, 0]);
+        assert!(blank.pixels.contains(&0));
+    }
+}
