@@ -62,6 +62,26 @@ pub fn verify(signer: &AccountId, message: &[u8], signature: &Signature) -> bool
     public.verify_simple(SIGNING_CONTEXT, message, &signature).is_ok()
 }
 
+/// Whether every `(signer, message, signature)` is valid, checked together in one batch
+/// (about twice as fast as one by one). Deterministic: the batch coefficients come from the
+/// inputs, not from randomness. `false` says only that at least one is invalid.
+pub fn verify_batch<'a>(items: impl IntoIterator<Item = (&'a AccountId, &'a [u8], &'a Signature)>) -> bool {
+    let (mut keys, mut signatures, mut messages) = (Vec::new(), Vec::new(), Vec::new());
+    for (signer, message, signature) in items {
+        let (Ok(key), Ok(signature)) =
+            (PublicKey::from_bytes(&signer.0), schnorrkel::Signature::from_bytes(&signature.0))
+        else {
+            return false;
+        };
+        keys.push(key);
+        signatures.push(signature);
+        messages.push(message);
+    }
+    let context = schnorrkel::signing_context(SIGNING_CONTEXT);
+    let transcripts = messages.into_iter().map(|m| context.bytes(m));
+    schnorrkel::verify_batch_deterministic(transcripts, &signatures, &keys, false).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +96,21 @@ mod tests {
         assert!(!verify(&bob.account(), b"hello", &signature));
         assert!(!verify(&alice.account(), b"hello", &Signature([0u8; 64])));
         assert!(!verify(&AccountId([0xff; 32]), b"hello", &signature));
+    }
+
+    #[test]
+    fn a_batch_verifies_only_if_every_signature_does() {
+        let pairs: Vec<Keypair> = (0..4).map(|i| Keypair::from_seed(&[i; 32])).collect();
+        let accounts: Vec<AccountId> = pairs.iter().map(Keypair::account).collect();
+        let messages: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i; 10]).collect();
+        let mut signatures: Vec<Signature> = pairs.iter().zip(&messages).map(|(p, m)| p.sign(m)).collect();
+        let batch = |signatures: &[Signature]| {
+            verify_batch(accounts.iter().zip(&messages).zip(signatures).map(|((a, m), s)| (a, &m[..], s)))
+        };
+        assert!(batch(&signatures));
+        assert!(verify_batch(std::iter::empty()));
+        signatures.swap(0, 1);
+        assert!(!batch(&signatures));
     }
 
     #[test]

@@ -70,8 +70,6 @@ pub enum Error {
     NonAssociatedColdKey,
     #[error("emission has already been started on this subnet")]
     FirstEmissionBlockNumberAlreadySet,
-    #[error("start_call is not allowed yet")]
-    NeedWaitingMoreBlocksToStarCall,
     #[error("the root network cannot be dissolved")]
     CannotDissolveRootNetwork,
     // --- registration
@@ -144,8 +142,6 @@ pub enum Error {
     HotKeyAccountNotExists,
     #[error("not enough stake to withdraw")]
     NotEnoughStakeToWithdraw,
-    #[error("the subnet does not hold enough TAO for this")]
-    InsufficientLiquidity,
     #[error("stake transfers are disabled on this subnet")]
     TransferDisallowed,
     #[error("origin and destination subnets are the same")]

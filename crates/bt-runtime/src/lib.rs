@@ -187,7 +187,8 @@ impl Runtime {
         Ok(events)
     }
 
-    /// Applies a whole block: the hook, then each transaction (signature checked here).
+    /// Applies a whole block: the hook, then each transaction, with every signature
+    /// checked here (in one batch).
     pub fn apply_block(
         &self,
         state: &mut dyn State,
@@ -195,14 +196,11 @@ impl Runtime {
         transactions: &[SignedTransaction],
     ) -> BlockOutcome {
         let initialization = self.initialize_block(state, block);
-        let transactions = transactions
-            .iter()
-            .map(|tx| {
-                match self.check(tx.clone()).and_then(|checked| self.apply_extrinsic(state, block, &checked))
-                {
-                    Ok(events) => Applied::Included(events),
-                    Err(invalid) => Applied::Invalid(invalid),
-                }
+        let transactions = SignedTransaction::check_all(transactions.to_vec(), &self.chain)
+            .into_iter()
+            .map(|checked| match checked.and_then(|tx| self.apply_extrinsic(state, block, &tx)) {
+                Ok(events) => Applied::Included(events),
+                Err(invalid) => Applied::Invalid(invalid),
             })
             .collect();
         BlockOutcome { initialization, transactions }

@@ -12,7 +12,7 @@ use bt_runtime::epochs::epoch_input;
 use bt_runtime::neurons::{Bonds, Dividends, Incentive, ValidatorPermit};
 use bt_runtime::staking::{hotkey_stake, stake_of, Delegates};
 use bt_runtime::storage::Item;
-use bt_runtime::{balances, Event, MemoryState};
+use bt_runtime::{Event, MemoryState};
 use common::*;
 
 fn epoch_emission(events: &[Event], netuid: NetUid) -> Option<u64> {
@@ -150,16 +150,4 @@ fn chain_increment(before: &MemoryState, netuid: NetUid, emission: u64) -> Pendi
     let added = emission - old.epoch_total();
     // Server and validator each get half of what is not the owner cut (no root share).
     Pending { owner_cut: 0, server: added / 2, validator: added - added / 2, root: 0 }
-}
-
-/// Total issuance equals free balances, stake, pending emission, subnet locks and burned
-/// TAO, exactly.
-pub fn assert_conserved(state: &MemoryState) {
-    let free: u64 = balances::Account::iter(state).iter().map(|(_, a)| a.free).sum();
-    let stake = bt_runtime::staking::TotalStake::get(state, &());
-    let netuids = bt_runtime::subnets::netuids(state);
-    let pending: u64 = netuids.iter().map(|n| pending(state, *n).total_with_owner_cut()).sum();
-    let locked: u64 = netuids.iter().map(|n| bt_runtime::subnets::SubnetLocked::get(state, n)).sum();
-    let burned = balances::TotalBurned::get(state, &());
-    assert_eq!(balances::TotalIssuance::get(state, &()), free + stake + pending + locked + burned);
 }

@@ -17,6 +17,24 @@ pub fn key(seed: u8) -> Keypair {
     Keypair::from_seed(&[seed; 32])
 }
 
+pub fn context_at(number: u64) -> BlockContext {
+    BlockContext { number, timestamp_ms: number * 12_000, author: author() }
+}
+
+/// Asserts two states are equal, naming the keys that differ.
+pub fn assert_same_state(actual: &MemoryState, expected: &MemoryState, what: &str) {
+    if actual != expected {
+        let (a, e) = (actual.entries(), expected.entries());
+        let differing: Vec<String> = a
+            .keys()
+            .chain(e.keys())
+            .filter(|k| a.get(*k) != e.get(*k))
+            .map(|k| String::from_utf8_lossy(k.split(|b| *b == b'/').next().unwrap_or(k)).into_owned())
+            .collect();
+        panic!("{what}: state differs in {differing:?}");
+    }
+}
+
 pub fn author() -> AccountId {
     AccountId([0xAA; 32])
 }
@@ -45,7 +63,14 @@ impl Chain {
     }
 
     pub fn context(&self) -> BlockContext {
-        BlockContext { number: self.block, timestamp_ms: self.block * 12_000, author: author() }
+        context_at(self.block)
+    }
+
+    /// The state after an empty next block (the hook alone).
+    pub fn after_empty_block(&self) -> MemoryState {
+        let mut state = self.state.clone();
+        self.runtime.initialize_block(&mut state, &context_at(self.block + 1));
+        state
     }
 
     pub fn sign(&self, pair: &Keypair, call: Call) -> SignedTransaction {
@@ -122,4 +147,20 @@ impl Chain {
     ) -> Result<Vec<Event>, Error> {
         self.subtensor(coldkey, SubtensorCall::burned_register { netuid, hotkey: hotkey.account() })
     }
+}
+
+/// Total issuance equals free balances, stake, pending emission, subnet locks and burned
+/// TAO, exactly.
+pub fn assert_conserved(state: &MemoryState) {
+    use bt_runtime::storage::Item;
+    use bt_runtime::{balances, coinbase, staking, subnets};
+    let free: u64 = balances::Account::iter(state).iter().map(|(_, a)| a.free).sum();
+    let stake = staking::TotalStake::get(state, &());
+    let pools: u64 = staking::TotalHotkeyAlpha::iter(state).iter().map(|(_, v)| v).sum();
+    assert_eq!(stake, pools, "total stake is the sum of the pools");
+    let netuids = subnets::netuids(state);
+    let pending: u64 = netuids.iter().map(|n| coinbase::pending(state, *n).total_with_owner_cut()).sum();
+    let locked: u64 = netuids.iter().map(|n| subnets::SubnetLocked::get(state, n)).sum();
+    let burned = balances::TotalBurned::get(state, &());
+    assert_eq!(balances::TotalIssuance::get(state, &()), free + stake + pending + locked + burned);
 }
