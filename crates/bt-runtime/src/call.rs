@@ -196,6 +196,14 @@ pub enum AdminCall {
     sudo_set_burn_increase_mult { netuid: NetUid, burn_increase_mult: u128 },
     /// Root (legacy proof of work).
     sudo_set_difficulty { netuid: NetUid, difficulty: u64 },
+    /// Root (legacy): not above the max difficulty.
+    sudo_set_min_difficulty { netuid: NetUid, min_difficulty: u64 },
+    /// Owner (legacy): not below the min difficulty.
+    sudo_set_max_difficulty { netuid: NetUid, max_difficulty: u64 },
+    /// Root (legacy).
+    sudo_set_network_pow_registration_allowed { netuid: NetUid, registration_allowed: bool },
+    /// Root: blocks over which the moving price's EMA weight halves.
+    sudo_set_ema_price_halving_period { netuid: NetUid, ema_halving: u64 },
     /// Root (legacy).
     sudo_set_adjustment_interval { netuid: NetUid, adjustment_interval: u16 },
     /// Owner (legacy).
@@ -226,6 +234,12 @@ pub enum AdminCall {
     sudo_set_stake_threshold { min_stake: u64 },
     /// Root, global.
     sudo_set_tx_rate_limit { tx_rate_limit: u64 },
+    /// Root, global: the commit-reveal version clients must use.
+    sudo_set_commit_reveal_version { version: u16 },
+    /// Root, global: moving-price speed as `U96F32` bits, at most 1.0.
+    sudo_set_subnet_moving_alpha { alpha: u128 },
+    /// Root, global.
+    sudo_set_tx_childkey_take_rate_limit { tx_rate_limit: u64 },
     /// Root, global.
     sudo_set_tx_delegate_take_rate_limit { tx_rate_limit: u64 },
     /// Root, global.

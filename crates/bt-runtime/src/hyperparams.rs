@@ -89,6 +89,18 @@ map! {
     BurnIncreaseMult: NetUid => u128 = DEFAULT_BURN_INCREASE_MULT;
     /// Legacy proof-of-work difficulty.
     Difficulty: NetUid => u64 = 10_000_000;
+    /// Legacy lowest difficulty.
+    MinDifficulty: NetUid => u64 = 10_000_000;
+    /// Legacy highest difficulty.
+    MaxDifficulty: NetUid => u64 = u64::MAX / 4;
+    /// Legacy proof-of-work registration switch.
+    NetworkPowRegistrationAllowed: NetUid => bool = true;
+    /// Blocks over which the moving price's EMA weight halves.
+    EMAPriceHalvingBlocks: NetUid => u64 = 201_600;
+    /// Unused legacy item.
+    ValidatorPruneLen: NetUid => u64 = 1;
+    /// Unused legacy item.
+    ScalingLawPower: NetUid => u16 = 50;
     /// Legacy adjustment interval.
     AdjustmentInterval: NetUid => u16 = 100;
     /// Legacy adjustment alpha.
@@ -128,6 +140,12 @@ value! {
     TaoWeight: u64 = 971_718_665_099_567_868;
     /// Minimum stake to set weights and hold a validator permit.
     StakeThreshold: u64;
+    /// Commit-reveal version clients must use.
+    CommitRevealWeightsVersion: u16 = 4;
+    /// Speed of the subnet moving price, `U96F32` bits (0.000003).
+    SubnetMovingAlpha: u128 = 12_885;
+    /// Blocks between two childkey take changes.
+    TxChildkeyTakeRateLimit: u64 = 216_000;
     /// Global transaction rate limit (blocks).
     TxRateLimit: u64 = 1_000;
     /// Blocks between two take increases.
@@ -386,6 +404,34 @@ pub fn dispatch(env: &mut Env, who: &AccountId, call: AdminCall) -> Result<(), E
         sudo_set_difficulty { netuid, difficulty } => {
             set::<Difficulty>(env, who, netuid, Root, difficulty, ok)
         }
+        sudo_set_min_difficulty { netuid, min_difficulty } => {
+            let max = MaxDifficulty::get(env.state, &netuid);
+            set::<MinDifficulty>(
+                env,
+                who,
+                netuid,
+                Root,
+                min_difficulty,
+                check(min_difficulty <= max, Error::InvalidValue),
+            )
+        }
+        sudo_set_max_difficulty { netuid, max_difficulty } => {
+            let min = MinDifficulty::get(env.state, &netuid);
+            set::<MaxDifficulty>(
+                env,
+                who,
+                netuid,
+                Owner,
+                max_difficulty,
+                check(max_difficulty >= min, Error::InvalidValue),
+            )
+        }
+        sudo_set_network_pow_registration_allowed { netuid, registration_allowed } => {
+            set::<NetworkPowRegistrationAllowed>(env, who, netuid, Root, registration_allowed, ok)
+        }
+        sudo_set_ema_price_halving_period { netuid, ema_halving } => {
+            set::<EMAPriceHalvingBlocks>(env, who, netuid, Root, ema_halving, ok)
+        }
         sudo_set_adjustment_interval { netuid, adjustment_interval } => {
             set::<AdjustmentInterval>(env, who, netuid, Root, adjustment_interval, ok)
         }
@@ -439,6 +485,15 @@ pub fn dispatch(env: &mut Env, who: &AccountId, call: AdminCall) -> Result<(), E
         }
         sudo_set_stake_threshold { min_stake } => set_global::<StakeThreshold>(env, who, min_stake, ok),
         sudo_set_tx_rate_limit { tx_rate_limit } => set_global::<TxRateLimit>(env, who, tx_rate_limit, ok),
+        sudo_set_commit_reveal_version { version } => {
+            set_global::<CommitRevealWeightsVersion>(env, who, version, ok)
+        }
+        sudo_set_subnet_moving_alpha { alpha } => {
+            set_global::<SubnetMovingAlpha>(env, who, alpha, check(alpha <= 1 << 32, Error::InvalidValue))
+        }
+        sudo_set_tx_childkey_take_rate_limit { tx_rate_limit } => {
+            set_global::<TxChildkeyTakeRateLimit>(env, who, tx_rate_limit, ok)
+        }
         sudo_set_tx_delegate_take_rate_limit { tx_rate_limit } => {
             set_global::<TxDelegateTakeRateLimit>(env, who, tx_rate_limit, ok)
         }
@@ -510,6 +565,10 @@ pub struct SubnetHyperparams {
     pub adjustment_alpha: u64,
     pub adjustment_interval: u16,
     pub difficulty: u64,
+    pub min_difficulty: u64,
+    pub max_difficulty: u64,
+    pub pow_registration_allowed: bool,
+    pub ema_price_halving_blocks: u64,
     pub commit_reveal_period: u64,
     pub commit_reveal_weights_enabled: bool,
     pub alpha_high: u16,
@@ -560,6 +619,10 @@ impl SubnetHyperparams {
             adjustment_alpha: AdjustmentAlpha::get(state, n),
             adjustment_interval: AdjustmentInterval::get(state, n),
             difficulty: Difficulty::get(state, n),
+            min_difficulty: MinDifficulty::get(state, n),
+            max_difficulty: MaxDifficulty::get(state, n),
+            pow_registration_allowed: NetworkPowRegistrationAllowed::get(state, n),
+            ema_price_halving_blocks: EMAPriceHalvingBlocks::get(state, n),
             commit_reveal_period: RevealPeriodEpochs::get(state, n),
             commit_reveal_weights_enabled: CommitRevealWeightsEnabled::get(state, n),
             alpha_high,
@@ -581,7 +644,7 @@ impl SubnetHyperparams {
 
 /// Removes every hyperparameter of a dissolved subnet, so a reused netuid starts fresh.
 pub fn clear_subnet(state: &mut dyn State, netuid: NetUid) {
-    let removers: [fn(&mut dyn State, &NetUid); 42] = [
+    let removers: [fn(&mut dyn State, &NetUid); 48] = [
         Rho::remove,
         Kappa::remove,
         ImmunityPeriod::remove,
@@ -611,6 +674,12 @@ pub fn clear_subnet(state: &mut dyn State, netuid: NetUid) {
         BurnHalfLife::remove,
         BurnIncreaseMult::remove,
         Difficulty::remove,
+        MinDifficulty::remove,
+        MaxDifficulty::remove,
+        NetworkPowRegistrationAllowed::remove,
+        EMAPriceHalvingBlocks::remove,
+        ValidatorPruneLen::remove,
+        ScalingLawPower::remove,
         AdjustmentInterval::remove,
         AdjustmentAlpha::remove,
         TargetRegistrationsPerInterval::remove,
