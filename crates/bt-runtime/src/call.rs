@@ -234,6 +234,9 @@ pub enum AdminCall {
     sudo_set_stake_threshold { min_stake: u64 },
     /// Root, global.
     sudo_set_tx_rate_limit { tx_rate_limit: u64 },
+    /// Root, global: per-million factor of the minimum stake below which nominations are
+    /// cleared after an unstake.
+    sudo_set_nominator_min_required_stake { min_stake: u64 },
     /// Root, global: the commit-reveal version clients must use.
     sudo_set_commit_reveal_version { version: u16 },
     /// Root, global: moving-price speed as `U96F32` bits, at most 1.0.

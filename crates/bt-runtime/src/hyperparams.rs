@@ -150,6 +150,9 @@ value! {
     TxRateLimit: u64 = 1_000;
     /// Blocks between two take increases.
     TxDelegateTakeRateLimit: u64 = 216_000;
+    /// Nominations left below `DEFAULT_MIN_STAKE · factor / 10⁶` after an unstake are
+    /// cleared (returned to the nominator); the factor defaults to 0 (off).
+    NominatorMinRequiredStake: u64;
     /// Lowest delegate take.
     MinDelegateTake: u16;
     /// Highest (and default) delegate take: 18 %.
@@ -485,6 +488,9 @@ pub fn dispatch(env: &mut Env, who: &AccountId, call: AdminCall) -> Result<(), E
         }
         sudo_set_stake_threshold { min_stake } => set_global::<StakeThreshold>(env, who, min_stake, ok),
         sudo_set_tx_rate_limit { tx_rate_limit } => set_global::<TxRateLimit>(env, who, tx_rate_limit, ok),
+        sudo_set_nominator_min_required_stake { min_stake } => {
+            set_global::<NominatorMinRequiredStake>(env, who, min_stake, ok)
+        }
         sudo_set_commit_reveal_version { version } => {
             set_global::<CommitRevealWeightsVersion>(env, who, version, ok)
         }

@@ -135,7 +135,8 @@ impl Runtime {
     ) -> Result<Balance, InvalidTransaction> {
         let account = Account::get(state, &tx.tx().signer);
         let nonce = tx.tx().nonce;
-        if nonce < account.nonce {
+        // The last nonce is never usable, so the counter cannot wrap round to replays.
+        if nonce < account.nonce || nonce == u32::MAX {
             return Err(InvalidTransaction::Stale);
         }
         if nonce > account.nonce {
@@ -169,7 +170,7 @@ impl Runtime {
         let signer = tx.tx().signer;
         let mut account = Account::get(state, &signer);
         account.free -= charge;
-        account.nonce += 1;
+        account.nonce = account.nonce.saturating_add(1);
         Account::insert(state, &signer, &account);
         balances::deposit(state, &block.author, charge);
 

@@ -265,7 +265,29 @@ pub fn remove_stake(
     if alpha < held && tao < DEFAULT_MIN_STAKE {
         return Err(Error::AmountTooLow);
     }
-    unstake(env, coldkey, hotkey, netuid, alpha, tao)
+    unstake(env, coldkey, hotkey, netuid, alpha, tao)?;
+    clear_small_nomination(env, coldkey, hotkey, netuid)
+}
+
+/// After an unstake, a nomination (stake on someone else's hotkey) left below the
+/// nominator minimum is returned to the nominator in full (§6.3, §6.5).
+fn clear_small_nomination(
+    env: &mut Env,
+    coldkey: &AccountId,
+    hotkey: &AccountId,
+    netuid: NetUid,
+) -> Result<(), Error> {
+    if Owner::try_get(env.state, hotkey).as_ref() == Some(coldkey) {
+        return Ok(());
+    }
+    let factor = u128::from(hp::NominatorMinRequiredStake::get(env.state, &()));
+    let minimum = u128::from(DEFAULT_MIN_STAKE) * factor / 1_000_000;
+    let left = stake_of(env.state, hotkey, coldkey, netuid);
+    if left > 0 && u128::from(left) < minimum {
+        let tao = swap::alpha_to_tao(env.state, netuid, left)?;
+        unstake(env, coldkey, hotkey, netuid, left, tao)?;
+    }
+    Ok(())
 }
 
 fn unstake(

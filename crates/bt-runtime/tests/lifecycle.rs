@@ -270,3 +270,20 @@ fn hyperparameter_setters_change_what_clients_read() {
     let params = bt_runtime::epochs::epoch_params(&chain.state, netuid);
     assert_eq!((params.kappa, params.max_allowed_validators, params.liquid_alpha), (40_000, 32, true));
 }
+
+#[test]
+fn small_nominations_are_cleared_after_an_unstake() {
+    let mut chain = Chain::new();
+    let netuid = chain.open_subnet(&key(2), &key(12));
+    chain.sudo(AdminCall::sudo_set_nominator_min_required_stake { min_stake: 5_000_000_000 }); // 10 TAO
+    let nominator = key(5);
+    let add = SubtensorCall::add_stake { hotkey: key(12).account(), netuid, amount_staked: 20 * TAO };
+    chain.subtensor(&nominator, add).unwrap();
+    let remove =
+        |amount| SubtensorCall::remove_stake { hotkey: key(12).account(), netuid, amount_unstaked: amount };
+    chain.subtensor(&nominator, remove(5 * TAO)).unwrap();
+    assert_eq!(stake_of(&chain.state, &key(12).account(), &nominator.account(), netuid), 15 * TAO);
+    chain.subtensor(&nominator, remove(6 * TAO)).unwrap();
+    assert_eq!(stake_of(&chain.state, &key(12).account(), &nominator.account(), netuid), 0);
+    assert_conserved(&chain.state);
+}
