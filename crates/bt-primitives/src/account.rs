@@ -86,6 +86,19 @@ impl fmt::Debug for AccountId {
     }
 }
 
+impl serde::Serialize for AccountId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_ss58())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        AccountId::from_ss58(&text).map_err(|e| serde::de::Error::custom(format!("{text}: {e}")))
+    }
+}
+
 impl FromStr for AccountId {
     type Err = Ss58Error;
 
@@ -118,6 +131,15 @@ mod tests {
         let key = AccountId(hex32("66933bd1f37070ef87bd1198af3dacceb095237f803f3d32b173e6b425ed7972"));
         assert_eq!(key.to_ss58(), "5EPCUjPxiHAcNooYipQFWr9NmmXJKpNG5RhcntXwbtUySrgH");
         assert_eq!("5EPCUjPxiHAcNooYipQFWr9NmmXJKpNG5RhcntXwbtUySrgH".parse::<AccountId>(), Ok(key));
+    }
+
+    #[test]
+    fn accounts_are_json_strings() {
+        let key = AccountId([3; 32]);
+        let json = serde_json::to_string(&key).unwrap();
+        assert_eq!(json, format!("\"{}\"", key.to_ss58()));
+        assert_eq!(serde_json::from_str::<AccountId>(&json).unwrap(), key);
+        assert!(serde_json::from_str::<AccountId>("\"5abc\"").is_err());
     }
 
     #[test]

@@ -1,9 +1,41 @@
 //! sr25519 signing and verification with Substrate's signing context.
 
 use parity_scale_codec::{Decode, Encode};
+use schnorrkel::derive::{ChainCode, Derivation};
 use schnorrkel::{ExpansionMode, MiniSecretKey, PublicKey};
 
+use crate::hashing::blake2_256;
 use crate::AccountId;
+
+/// Substrate's development phrase, the root of `//Alice`, `//Bob`, ….
+pub const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+
+/// Why a secret phrase or URI cannot give a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// Not a valid BIP39 English mnemonic.
+    #[error("invalid mnemonic: {0}")]
+    BadPhrase(String),
+    /// A `0x` seed that is not 32 bytes of hex.
+    #[error("a hex seed must be 0x followed by 64 hex digits")]
+    BadSeed,
+}
+
+/// The 32-byte chain code of one derivation junction: a number is its SCALE `u64`, any
+/// other text its SCALE string; longer than 32 bytes is hashed, shorter is zero-padded.
+fn chain_code(junction: &str) -> ChainCode {
+    let encoded = match junction.parse::<u64>() {
+        Ok(number) => number.encode(),
+        Err(_) => junction.encode(),
+    };
+    let mut code = [0u8; 32];
+    if encoded.len() > 32 {
+        code = blake2_256(&encoded);
+    } else {
+        code[..encoded.len()].copy_from_slice(&encoded);
+    }
+    ChainCode(code)
+}
 
 /// The signing context of every Substrate signature.
 pub const SIGNING_CONTEXT: &[u8] = b"substrate";
@@ -31,6 +63,57 @@ impl Keypair {
         // A 32-byte slice is always a valid mini secret.
         let mini = MiniSecretKey::from_bytes(seed).expect("32 bytes");
         Keypair { pair: mini.expand_to_keypair(ExpansionMode::Ed25519) }
+    }
+
+    /// The key pair of a BIP39 mnemonic (12 to 24 words) and optional password, through
+    /// the mini secret, as the Bittensor wallet and Substrate derive it.
+    pub fn from_phrase(phrase: &str, password: &str) -> Result<Keypair, KeyError> {
+        let mnemonic = bip39::Mnemonic::parse_in(bip39::Language::English, phrase)
+            .map_err(|e| KeyError::BadPhrase(e.to_string()))?;
+        let mini = substrate_bip39::mini_secret_from_entropy(&mnemonic.to_entropy(), password)
+            .map_err(|e| KeyError::BadPhrase(format!("{e:?}")))?;
+        Ok(Keypair { pair: mini.expand_to_keypair(ExpansionMode::Ed25519) })
+    }
+
+    /// The key pair of a Substrate secret URI: `[phrase or 0x seed][//hard][/soft]…[///password]`.
+    /// Without a phrase the development phrase is used, so `//Alice` is the well-known
+    /// development account.
+    pub fn from_uri(uri: &str) -> Result<Keypair, KeyError> {
+        let (body, password) = match uri.split_once("///") {
+            Some((body, password)) => (body, password),
+            None => (uri, ""),
+        };
+        let split = body.find('/').unwrap_or(body.len());
+        let (root, path) = body.split_at(split);
+        let root = root.trim();
+        let mut pair = if let Some(hex) = root.strip_prefix("0x") {
+            let mut seed = [0u8; 32];
+            if hex.len() != 64 {
+                return Err(KeyError::BadSeed);
+            }
+            for (i, byte) in seed.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| KeyError::BadSeed)?;
+            }
+            Keypair::from_seed(&seed)
+        } else {
+            Keypair::from_phrase(if root.is_empty() { DEV_PHRASE } else { root }, password)?
+        };
+        let mut rest = path;
+        while !rest.is_empty() {
+            let hard = rest.starts_with("//");
+            let junction_start = if hard { 2 } else { 1 };
+            let tail = &rest[junction_start..];
+            let end = tail.find('/').unwrap_or(tail.len());
+            let code = chain_code(&tail[..end]);
+            pair.pair = if hard {
+                let (mini, _) = pair.pair.secret.hard_derive_mini_secret_key(Some(code), b"");
+                mini.expand_to_keypair(ExpansionMode::Ed25519)
+            } else {
+                pair.pair.derived_key_simple(code, []).0
+            };
+            rest = &tail[end..];
+        }
+        Ok(pair)
     }
 
     /// The account (public key) of this pair.
@@ -111,6 +194,24 @@ mod tests {
         assert!(verify_batch(std::iter::empty()));
         signatures.swap(0, 1);
         assert!(!batch(&signatures));
+    }
+
+    #[test]
+    fn phrases_and_uris_give_the_well_known_keys() {
+        // DESIGN.md's reference values.
+        let abandon =
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+        let key = Keypair::from_phrase(abandon, "").unwrap().account();
+        assert_eq!(key.to_ss58(), "5EPCUjPxiHAcNooYipQFWr9NmmXJKpNG5RhcntXwbtUySrgH");
+        let alice = Keypair::from_uri("//Alice").unwrap().account();
+        assert_eq!(alice.to_ss58(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+        // Substrate's well-known Bob and soft-derived Alice.
+        let bob = Keypair::from_uri("//Bob").unwrap().account();
+        assert_eq!(bob.to_ss58(), "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty");
+        let soft = Keypair::from_uri(&format!("{DEV_PHRASE}//Alice/soft")).unwrap().account();
+        assert_ne!(soft, alice);
+        assert!(matches!(Keypair::from_phrase("not a phrase", ""), Err(KeyError::BadPhrase(_))));
+        assert_eq!(Keypair::from_uri("0x12").err(), Some(KeyError::BadSeed));
     }
 
     #[test]

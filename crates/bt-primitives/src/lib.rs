@@ -12,10 +12,11 @@
 
 mod account;
 pub mod hashing;
+pub mod hex;
 mod keys;
 
 pub use account::{AccountId, Ss58Error, SS58_PREFIX};
-pub use keys::{verify, verify_batch, Keypair, Signature, SIGNING_CONTEXT};
+pub use keys::{verify, verify_batch, KeyError, Keypair, Signature, DEV_PHRASE, SIGNING_CONTEXT};
 pub use parity_scale_codec as codec;
 
 /// An amount of TAO or alpha in rao (10⁻⁹ of a token).

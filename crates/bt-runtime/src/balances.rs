@@ -14,7 +14,9 @@ use crate::{map, value, Env};
 pub const EXISTENTIAL_DEPOSIT: Balance = 500;
 
 /// An account's transaction counter and free TAO.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize,
+)]
 pub struct AccountInfo {
     /// The nonce its next transaction must carry.
     pub nonce: Nonce,

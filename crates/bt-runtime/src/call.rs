@@ -127,7 +127,9 @@ pub enum SubtensorCall {
 }
 
 /// Whether owner-owned hotkeys' unpaid incentive is burned or recycled (§4.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Encode, Decode)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Encode, Decode, serde::Serialize, serde::Deserialize,
+)]
 pub enum RecycleOrBurn {
     /// Destroyed, still counted as issued.
     #[default]

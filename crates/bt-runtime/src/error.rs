@@ -5,7 +5,9 @@ use parity_scale_codec::{Decode, Encode};
 
 /// Why a transaction is not valid at all: it is not included and changes nothing, not
 /// even a fee.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 pub enum InvalidTransaction {
     /// The bytes are not a SCALE-encoded signed transaction.
     #[error("transaction bytes do not decode")]
@@ -27,7 +29,9 @@ pub enum InvalidTransaction {
 
 /// Why a call was refused. The call changed nothing; the fee was still charged.
 #[allow(missing_docs)] // each variant's message is its documentation
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 pub enum Error {
     // --- origins and administration
     #[error("the caller may not do this (root or the subnet owner only)")]

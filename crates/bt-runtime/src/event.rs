@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// One event.
 #[allow(missing_docs)] // field names say what they hold
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// A transaction was applied and its call succeeded.
     ExtrinsicSuccess {
@@ -68,11 +68,13 @@ pub enum Event {
     WeightsCommitted {
         netuid: NetUid,
         hotkey: AccountId,
+        #[serde(with = "bt_primitives::hex::bytes32")]
         commit_hash: [u8; 32],
     },
     WeightsRevealed {
         netuid: NetUid,
         hotkey: AccountId,
+        #[serde(with = "bt_primitives::hex::bytes32")]
         commit_hash: [u8; 32],
     },
     StakeAdded {
@@ -111,7 +113,7 @@ pub enum Event {
     /// A hyperparameter changed (`name` is the storage item).
     HyperparameterSet {
         netuid: Option<NetUid>,
-        name: Vec<u8>,
+        name: String,
     },
     SudoKeyChanged {
         new: AccountId,

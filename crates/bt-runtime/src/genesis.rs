@@ -11,7 +11,7 @@ use crate::subnets::{self, NetworksAdded};
 use crate::Env;
 
 /// A subnet that exists from genesis.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GenesisSubnet {
     /// Owner coldkey.
     pub owner_coldkey: AccountId,
@@ -22,24 +22,49 @@ pub struct GenesisSubnet {
 }
 
 /// What the first block starts from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GenesisConfig {
     /// Free balances.
     pub balances: Vec<(AccountId, Balance)>,
     /// The sudo account.
     pub sudo: AccountId,
     /// Tempo of new subnets (360 on the real chain).
+    #[serde(default = "default_tempo")]
     pub initial_tempo: u16,
     /// Blocks between subnet registrations (7200 on the real chain).
+    #[serde(default = "default_network_rate_limit")]
     pub network_rate_limit: u64,
+    /// Blocks before an epoch in which owners may not change hyperparameters (10).
+    #[serde(default = "default_admin_freeze_window")]
+    pub admin_freeze_window: u16,
     /// Subnets created at genesis, netuids 1, 2, … in order, with no lock paid.
+    #[serde(default)]
     pub subnets: Vec<GenesisSubnet>,
+}
+
+fn default_tempo() -> u16 {
+    360
+}
+
+fn default_network_rate_limit() -> u64 {
+    7_200
+}
+
+fn default_admin_freeze_window() -> u16 {
+    10
 }
 
 impl GenesisConfig {
     /// A chain with these balances and sudo account, and the chain's defaults otherwise.
     pub fn new(balances: Vec<(AccountId, Balance)>, sudo: AccountId) -> Self {
-        GenesisConfig { balances, sudo, initial_tempo: 360, network_rate_limit: 7_200, subnets: Vec::new() }
+        GenesisConfig {
+            balances,
+            sudo,
+            initial_tempo: default_tempo(),
+            network_rate_limit: default_network_rate_limit(),
+            admin_freeze_window: default_admin_freeze_window(),
+            subnets: Vec::new(),
+        }
     }
 
     /// Writes the genesis state (block 0) into an empty `state`.
@@ -53,6 +78,7 @@ impl GenesisConfig {
         hp::SudoKey::insert(state, &(), &self.sudo);
         hp::InitialTempo::insert(state, &(), &self.initial_tempo);
         hp::NetworkRateLimit::insert(state, &(), &self.network_rate_limit);
+        hp::AdminFreezeWindow::insert(state, &(), &self.admin_freeze_window);
         NetworksAdded::insert(state, &ROOT_NETUID, &true);
         hp::SubtokenEnabled::insert(state, &ROOT_NETUID, &true);
         let mut env = Env::new(state, 0);

@@ -278,8 +278,8 @@ fn set_global<I: Item<Key = ()>>(
     Ok(())
 }
 
-fn hyperparameter_name<I: Item>() -> Vec<u8> {
-    I::PREFIX.strip_suffix(b"/").unwrap_or(I::PREFIX).to_vec()
+fn hyperparameter_name<I: Item>() -> String {
+    String::from_utf8_lossy(I::PREFIX.strip_suffix(b"/").unwrap_or(I::PREFIX)).into_owned()
 }
 
 fn check(ok: bool, error: Error) -> Result<(), Error> {
@@ -542,7 +542,7 @@ pub fn dispatch(env: &mut Env, who: &AccountId, call: AdminCall) -> Result<(), E
 /// A subnet's hyperparameters as clients read them (the chain's `SubnetHyperparamsV2`
 /// fields that apply here).
 #[allow(missing_docs)] // the fields are the items above
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct SubnetHyperparams {
     pub rho: u16,
     pub kappa: u16,

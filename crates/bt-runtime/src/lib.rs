@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod balances;
+pub mod block;
 pub mod call;
 pub mod coinbase;
 pub mod epochs;
@@ -44,6 +45,7 @@ pub mod weights;
 use bt_primitives::{AccountId, Balance, BlockNumber};
 use parity_scale_codec::{Decode, Encode};
 
+pub use block::{Block, Header};
 pub use call::{AdminCall, BalancesCall, Call, SubtensorCall};
 pub use error::{Error, InvalidTransaction};
 pub use event::Event;

@@ -11,7 +11,9 @@ use crate::storage::Item;
 use crate::{map, Env};
 
 /// A served axon endpoint, as stored and returned to clients.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize,
+)]
 pub struct AxonInfo {
     /// Block it was served at.
     pub block: u64,
@@ -32,7 +34,9 @@ pub struct AxonInfo {
 }
 
 /// A served Prometheus endpoint.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize,
+)]
 pub struct PrometheusInfo {
     /// Block it was served at.
     pub block: u64,

@@ -76,6 +76,11 @@ impl<'a> Overlay<'a> {
         Overlay { base, changes: BTreeMap::new() }
     }
 
+    /// The buffered changes, without applying them: `Some(value)` written, `None` removed.
+    pub fn into_changes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        self.changes
+    }
+
     /// Writes the buffered changes through to the base state.
     pub fn commit(self) {
         for (key, value) in self.changes {

@@ -18,7 +18,7 @@ use crate::CurrentBlock;
 /// One neuron, as `neuronInfo_getNeuron` returns it. `rank` and `trust` are no longer
 /// computed by the chain and are always 0.
 #[allow(missing_docs)] // fields are the chain's per-uid items
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct NeuronInfo {
     pub hotkey: AccountId,
     pub coldkey: AccountId,
@@ -84,7 +84,7 @@ pub fn neuron(state: &dyn State, netuid: NetUid, uid: Uid) -> Option<NeuronInfo>
 
 /// A subnet in the list of subnets.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct SubnetInfo {
     pub netuid: NetUid,
     pub owner_coldkey: AccountId,
@@ -129,7 +129,7 @@ pub fn subnet_hyperparameters(state: &dyn State, netuid: NetUid) -> Option<Subne
 /// The whole subnet as the metagraph sees it (wire.md §4): per-uid vectors by uid, plus
 /// the subnet's clock, pending emission and hyperparameters.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct Metagraph {
     pub netuid: NetUid,
     pub block: BlockNumber,
@@ -212,7 +212,7 @@ pub fn metagraph(state: &dyn State, netuid: NetUid) -> Option<Metagraph> {
 
 /// One stake position of a coldkey.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct StakeInfo {
     pub hotkey: AccountId,
     pub coldkey: AccountId,
@@ -238,7 +238,7 @@ pub fn stake_info_for_coldkey(state: &dyn State, coldkey: &AccountId) -> Vec<Sta
 
 /// A hotkey others can stake to.
 #[allow(missing_docs)]
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize, serde::Deserialize)]
 pub struct DelegateInfo {
     pub hotkey: AccountId,
     pub owner: AccountId,
