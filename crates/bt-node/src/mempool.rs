@@ -87,21 +87,38 @@ impl Mempool {
         self.by_hash.is_empty()
     }
 
-    /// Checks and adds an encoded transaction; returns its hash and whether it is ready
-    /// (its nonce is next for its sender). A transaction with the same sender and nonce
-    /// is replaced only by a higher tip.
+    /// Decodes an encoded transaction and checks its signature, without touching the pool
+    /// (this is the expensive part, so callers run it before taking any lock).
+    pub fn check(runtime: &Runtime, bytes: &[u8]) -> Result<CheckedTransaction, PoolError> {
+        let tx = SignedTransaction::from_bytes(bytes).map_err(PoolError::Invalid)?;
+        runtime.check(tx).map_err(PoolError::Invalid)
+    }
+
+    /// Checks and adds an encoded transaction: [`Mempool::check`] then [`Mempool::insert`].
     pub fn submit(
         &mut self,
         runtime: &Runtime,
         state: &dyn State,
         bytes: &[u8],
     ) -> Result<(Hash, bool), PoolError> {
-        let tx = SignedTransaction::from_bytes(bytes).map_err(PoolError::Invalid)?;
-        let hash = tx.hash();
+        let tx = Self::check(runtime, bytes)?;
+        self.insert(state, tx, bytes.len())
+    }
+
+    /// Adds a signature-checked transaction of `len` encoded bytes after checking its nonce
+    /// and fee against `state`; returns its hash and whether it is ready (its nonce is next
+    /// for its sender). A transaction with the same sender and nonce is replaced only by a
+    /// higher tip.
+    pub fn insert(
+        &mut self,
+        state: &dyn State,
+        tx: CheckedTransaction,
+        len: usize,
+    ) -> Result<(Hash, bool), PoolError> {
+        let hash = tx.tx().hash();
         if self.by_hash.contains_key(&hash) {
             return Err(PoolError::AlreadyKnown);
         }
-        let tx = runtime.check(tx).map_err(PoolError::Invalid)?;
         let (signer, nonce, tip) = (tx.tx().signer, tx.tx().nonce, tx.tx().tip);
         let account = Account::get(state, &signer);
         if nonce < account.nonce || nonce == Nonce::MAX {
@@ -120,7 +137,6 @@ impl Mempool {
                 return Err(PoolError::TooLowPriority);
             }
         }
-        let len = bytes.len();
         if replaced.is_none()
             && (self.len() >= self.config.max_count || self.bytes + len > self.config.max_bytes)
         {

@@ -155,10 +155,12 @@ impl Node {
 
     /// Adds an encoded transaction to the pool.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash, PoolError> {
+        // Signature checks run outside the lock, in parallel across RPC connections.
+        let tx = Mempool::check(&self.runtime, bytes)?;
         let (hash, ready) = {
             let mut chain = self.chain();
             let Chain { store, pool, .. } = &mut *chain;
-            pool.submit(&self.runtime, store.state(), bytes)?
+            pool.insert(store.state(), tx, bytes.len())?
         };
         self.notify(&hash, if ready { TransactionStatus::Ready } else { TransactionStatus::Future });
         Ok(hash)
