@@ -11,8 +11,8 @@ use anyhow::{bail, Context};
 use bt_primitives::{hex, Hash};
 use bt_rpc::TransactionStatus;
 use bt_runtime::block::extrinsics_root;
-use bt_runtime::{Block, Event, Header, Runtime};
-use bt_storage::{BlockEvents, Store};
+use bt_runtime::{Block, BlockContext, Event, Header, Runtime, SignedTransaction};
+use bt_storage::{BlockEvents, Changes, Store};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::chain_spec::ChainSpec;
@@ -190,86 +190,206 @@ impl Node {
 
     /// Authors, imports and finalizes the next block if the consensus engine says so.
     pub fn produce_block(&self) -> anyhow::Result<Option<Header>> {
-        let mut notices: Vec<(Hash, TransactionStatus)> = Vec::new();
-        let (header, finalized) = {
+        let mut notices = Vec::new();
+        let header = {
             let mut chain = self.chain();
-            let Chain { store, pool, consensus, finalized } = &mut *chain;
-            let parent = store.best_header().cloned().context("no best block")?;
-            let Some(context) = consensus.propose(&parent, now_ms()) else { return Ok(None) };
-            let candidates = pool.ready(store.state(), self.config.max_block_transactions);
+            let parent = chain.store.best_header().cloned().context("no best block")?;
+            let Some(context) = chain.consensus.propose(&parent, now_ms()) else { return Ok(None) };
+            let (block, changes, events) = self.author(&mut chain, &parent, &context, &mut notices);
+            self.import(&mut chain, &parent, block, changes, events, &mut notices)?
+        };
+        self.announce(&header, notices);
+        Ok(Some(header))
+    }
 
-            // Authoring: apply on an overlay of the best state.
-            let mut overlay = store.overlay();
-            let initialization = self.runtime.initialize_block(&mut overlay, &context);
-            let mut extrinsics = Vec::new();
-            let mut events = BlockEvents { initialization, extrinsics: Vec::new() };
-            for tx in candidates {
-                let hash = tx.tx().hash();
-                match self.runtime.apply_extrinsic(&mut overlay, &context, &tx) {
-                    Ok(tx_events) => {
-                        extrinsics.push(tx.tx().clone());
-                        events.extrinsics.push(tx_events);
-                    }
-                    Err(invalid) => {
-                        pool.remove(&hash, TransactionStatus::Invalid(invalid.to_string()));
-                        notices.push((hash, TransactionStatus::Invalid(invalid.to_string())));
-                    }
-                }
-            }
-            let changes = overlay.into_changes();
-            let header = Header {
-                parent_hash: parent.hash(),
-                number: context.number,
-                timestamp_ms: context.timestamp_ms,
-                extrinsics_root: extrinsics_root(&extrinsics),
-                state_root: store.root_after(&changes),
-                author: context.author,
-            };
-            // Import.
-            if !consensus.verify(&parent, &header) {
-                bail!("consensus refused the block it proposed (#{})", header.number);
-            }
-            let block = Block { header: header.clone(), extrinsics };
-            store.commit_block(&block, changes, &events)?;
-            let block_hash = hex::encode(&header.hash());
-            for tx in &block.extrinsics {
-                let hash = tx.hash();
-                pool.remove(&hash, TransactionStatus::Finalized(block_hash.clone()));
-                notices.push((hash, TransactionStatus::InBlock(block_hash.clone())));
-            }
-            for hash in pool.prune_stale(store.state()) {
-                notices.push((hash, TransactionStatus::Dropped("nonce already used (stale)".into())));
-            }
-            // Finality.
-            let is_final = consensus.is_final(&header);
-            if is_final {
-                *finalized = header.clone();
-                notices.extend(
-                    block
-                        .extrinsics
-                        .iter()
-                        .map(|tx| (tx.hash(), TransactionStatus::Finalized(block_hash.clone()))),
+    /// Imports a block produced elsewhere: checks it with the consensus engine,
+    /// re-executes it (signatures included) and requires the same transactions root and
+    /// state root before committing it.
+    pub fn import_block(&self, block: Block) -> anyhow::Result<Header> {
+        let mut notices = Vec::new();
+        let header = {
+            let mut chain = self.chain();
+            let parent = chain.store.best_header().cloned().context("no best block")?;
+            if !chain.consensus.verify(&parent, &block.header) {
+                bail!(
+                    "block #{} does not follow #{} or has the wrong author",
+                    block.header.number,
+                    parent.number
                 );
             }
-            let epochs = events.initialization.iter().filter(|e| matches!(e, Event::EpochRan { .. })).count();
-            self.metrics.record_block(header.timestamp_ms, block.extrinsics.len() as u64, epochs as u64);
-            tracing::info!(
-                "Imported #{} ({}…), {} transactions, {} epochs{}",
-                header.number,
-                &block_hash[..10],
-                block.extrinsics.len(),
-                epochs,
-                if is_final { ", final" } else { "" }
-            );
-            (header, is_final)
+            if extrinsics_root(&block.extrinsics) != block.header.extrinsics_root {
+                bail!("block #{}: transactions do not match the header", block.header.number);
+            }
+            let context = BlockContext {
+                number: block.header.number,
+                timestamp_ms: block.header.timestamp_ms,
+                author: block.header.author,
+            };
+            let mut overlay = chain.store.overlay();
+            let initialization = self.runtime.initialize_block(&mut overlay, &context);
+            let mut events = BlockEvents { initialization, extrinsics: Vec::new() };
+            for checked in SignedTransaction::check_all(block.extrinsics.clone(), &self.runtime.chain) {
+                let tx_events = checked
+                    .and_then(|tx| self.runtime.apply_extrinsic(&mut overlay, &context, &tx))
+                    .map_err(|invalid| anyhow::anyhow!("block #{}: {invalid}", block.header.number))?;
+                events.extrinsics.push(tx_events);
+            }
+            let changes = overlay.into_changes();
+            if chain.store.root_after(&changes) != block.header.state_root {
+                bail!("block #{}: state root mismatch", block.header.number);
+            }
+            self.import(&mut chain, &parent, block, changes, events, &mut notices)?
         };
+        self.announce(&header, notices);
+        Ok(header)
+    }
+
+    /// Authoring: the next block on `parent` with the pool's ready transactions; those
+    /// that turn out invalid are dropped from the pool.
+    fn author(
+        &self,
+        chain: &mut Chain,
+        parent: &Header,
+        context: &BlockContext,
+        notices: &mut Vec<(Hash, TransactionStatus)>,
+    ) -> (Block, Changes, BlockEvents) {
+        let Chain { store, pool, .. } = chain;
+        let candidates = pool.ready(store.state(), self.config.max_block_transactions);
+        let mut overlay = store.overlay();
+        let initialization = self.runtime.initialize_block(&mut overlay, context);
+        let mut extrinsics = Vec::new();
+        let mut events = BlockEvents { initialization, extrinsics: Vec::new() };
+        for tx in candidates {
+            match self.runtime.apply_extrinsic(&mut overlay, context, &tx) {
+                Ok(tx_events) => {
+                    extrinsics.push(tx.tx().clone());
+                    events.extrinsics.push(tx_events);
+                }
+                Err(invalid) => {
+                    let hash = tx.tx().hash();
+                    pool.remove(&hash, TransactionStatus::Invalid(invalid.to_string()));
+                    notices.push((hash, TransactionStatus::Invalid(invalid.to_string())));
+                }
+            }
+        }
+        let changes = overlay.into_changes();
+        let header = Header {
+            parent_hash: parent.hash(),
+            number: context.number,
+            timestamp_ms: context.timestamp_ms,
+            extrinsics_root: extrinsics_root(&extrinsics),
+            state_root: store.root_after(&changes),
+            author: context.author,
+        };
+        (Block { header, extrinsics }, changes, events)
+    }
+
+    /// Import and finality: commits the executed block, updates the pool, and finalizes
+    /// it if the engine says so.
+    fn import(
+        &self,
+        chain: &mut Chain,
+        parent: &Header,
+        block: Block,
+        changes: Changes,
+        events: BlockEvents,
+        notices: &mut Vec<(Hash, TransactionStatus)>,
+    ) -> anyhow::Result<Header> {
+        let Chain { store, pool, consensus, finalized } = chain;
+        if !consensus.verify(parent, &block.header) {
+            bail!("consensus refused block #{}", block.header.number);
+        }
+        store.commit_block(&block, changes, &events)?;
+        let header = block.header;
+        let block_hash = hex::encode(&header.hash());
+        for tx in &block.extrinsics {
+            let hash = tx.hash();
+            pool.remove(&hash, TransactionStatus::Finalized(block_hash.clone()));
+            notices.push((hash, TransactionStatus::InBlock(block_hash.clone())));
+        }
+        for hash in pool.prune_stale(store.state()) {
+            notices.push((hash, TransactionStatus::Dropped("nonce already used (stale)".into())));
+        }
+        let is_final = consensus.is_final(&header);
+        if is_final {
+            *finalized = header.clone();
+            let done = block
+                .extrinsics
+                .iter()
+                .map(|tx| (tx.hash(), TransactionStatus::Finalized(block_hash.clone())));
+            notices.extend(done);
+        }
+        let epochs = events.initialization.iter().filter(|e| matches!(e, Event::EpochRan { .. })).count();
+        self.metrics.record_block(header.timestamp_ms, block.extrinsics.len() as u64, epochs as u64);
+        tracing::info!(
+            "Imported #{} ({}…), {} transactions, {} epochs{}",
+            header.number,
+            &block_hash[..10],
+            block.extrinsics.len(),
+            epochs,
+            if is_final { ", final" } else { "" }
+        );
+        Ok(header)
+    }
+
+    /// Tells subscribers about a new block and its transactions.
+    fn announce(&self, header: &Header, notices: Vec<(Hash, TransactionStatus)>) {
         for (hash, status) in notices {
             self.notify(&hash, status);
         }
         let _ = self.heads.send(header.clone());
-        if finalized {
+        if self.chain().finalized.hash() == header.hash() {
             let _ = self.finalized_heads.send(header.clone());
         }
-        Ok(Some(header))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain_spec::dev_key;
+    use crate::consensus::DevAuthority;
+    use bt_runtime::call::{BalancesCall, Call};
+    use parity_scale_codec::Encode;
+
+    fn node(dir: &Path) -> Arc<Node> {
+        let config = NodeConfig {
+            block_time: Duration::from_millis(50),
+            max_block_transactions: 100,
+            pool: PoolConfig::default(),
+        };
+        let authority = Box::new(DevAuthority::new(dev_key("Alice").account()));
+        Node::open(&ChainSpec::dev(), dir, authority, config).unwrap()
+    }
+
+    #[test]
+    fn another_node_imports_the_blocks_to_the_same_state_root() {
+        let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b) = (node(dir_a.path()), node(dir_b.path()));
+        assert_eq!(a.genesis_hash, b.genesis_hash);
+        let bob = dev_key("Bob").account();
+        for nonce in 0..3 {
+            let call = Call::Balances(BalancesCall::transfer_allow_death { dest: bob, value: 5_000.into() });
+            let tx = SignedTransaction::sign(&dev_key("Alice"), call, nonce, 0, &a.runtime.chain);
+            a.submit(&tx.encode()).unwrap();
+            let header = a.produce_block().unwrap().unwrap();
+            let block = a.chain().store.block(header.number).unwrap().unwrap();
+            assert_eq!(block.extrinsics.len(), 1);
+
+            let mut tampered = block.clone();
+            tampered.header.state_root[0] ^= 1;
+            assert!(b.import_block(tampered).unwrap_err().to_string().contains("state root"));
+            let mut reordered = block.clone();
+            reordered.extrinsics.clear();
+            assert!(b.import_block(reordered).is_err());
+
+            let imported = b.import_block(block).unwrap();
+            assert_eq!(imported.hash(), header.hash());
+            assert_eq!(b.chain().store.state_root(), a.chain().store.state_root());
+        }
+        assert_eq!(
+            bt_runtime::views::balance(b.chain().store.state(), &bob),
+            1_000_000 * 1_000_000_000 + 15_000
+        );
     }
 }

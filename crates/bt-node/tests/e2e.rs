@@ -229,3 +229,39 @@ async fn hostile_requests_get_errors_and_the_node_stays_up() {
     assert_eq!(status, 200);
     assert!(health.contains("\"status\":\"ok\""));
 }
+
+#[tokio::test]
+async fn a_chain_spec_file_starts_a_chain_and_heads_are_streamed() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_subtensor"))
+        .args(["build-spec", "--dev"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let mut spec: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    spec["name"] = "Test chain".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    let base = dir.path().join("db");
+    let node =
+        NodeProcess::start_with(&["--chain", path.to_str().unwrap(), "--base-path", base.to_str().unwrap()]);
+    let client = node.client().await;
+    assert_eq!(ChainApiClient::system_chain(&client).await.unwrap(), "Test chain");
+
+    let mut heads = ChainApiClient::subscribe_new_heads(&client).await.unwrap();
+    let first = heads.next().await.unwrap().unwrap().number().unwrap();
+    let second = heads.next().await.unwrap().unwrap().number().unwrap();
+    assert_eq!(second, first + 1);
+    let mut finalized = ChainApiClient::subscribe_finalized_heads(&client).await.unwrap();
+    assert!(finalized.next().await.unwrap().unwrap().number().unwrap() > first);
+
+    // A spec that is not there, or not a spec, is a clear error.
+    for bad in [dir.path().join("missing.json"), base.join("chain.redb")] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_subtensor"))
+            .args(["--chain", bad.to_str().unwrap(), "--rpc-port", "0"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("chain spec"), "{output:?}");
+    }
+}

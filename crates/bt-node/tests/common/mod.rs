@@ -28,8 +28,15 @@ impl NodeProcess {
     /// Starts `subtensor --dev --rpc-port 0` with extra arguments and waits for its RPC
     /// address in the log.
     pub fn start(args: &[&str]) -> NodeProcess {
+        let mut all = vec!["--dev"];
+        all.extend_from_slice(args);
+        Self::start_with(&all)
+    }
+
+    /// Starts `subtensor --rpc-port 0 --block-time-ms 50` with these arguments.
+    pub fn start_with(args: &[&str]) -> NodeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_subtensor"))
-            .args(["--dev", "--rpc-port", "0", "--block-time-ms", "50"])
+            .args(["--rpc-port", "0", "--block-time-ms", "50"])
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
