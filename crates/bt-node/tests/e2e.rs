@@ -41,6 +41,9 @@ async fn a_transfer_is_watched_to_finality() {
     assert_eq!(after, before + 7 * TAO);
     // Reading at the block before it shows the old balance.
     let header = ChainApiClient::header(&client, Some(block.clone())).await.unwrap().unwrap();
+    let full = ChainApiClient::block(&client, Some(block.clone())).await.unwrap().unwrap();
+    assert!(full.block.extrinsics.contains(&hex::encode(&tx.encode())));
+    assert_eq!(full.block.header, header);
     let events = SubtensorApiClient::block_events(&client, Some(block)).await.unwrap().unwrap();
     assert!(events.extrinsics.iter().any(|e| e.hash == hex::encode(&tx.hash()) && e.success));
     let past = SubtensorApiClient::balance(&client, bob.account().to_ss58(), Some(header.parent_hash))
@@ -52,6 +55,12 @@ async fn a_transfer_is_watched_to_finality() {
     assert!(replay.to_string().contains("stale"), "{replay}");
     assert_eq!(ChainApiClient::finalized_head(&client).await.unwrap().len(), 66);
     assert_eq!(ChainApiClient::system_chain(&client).await.unwrap(), "Development");
+    assert_eq!(
+        ChainApiClient::runtime_version(&client).await.unwrap().spec_version,
+        bt_runtime::SPEC_VERSION
+    );
+    assert_eq!(ChainApiClient::system_health(&client).await.unwrap().peers, 0);
+    assert!(ChainApiClient::system_name(&client).await.unwrap().contains("subtensor"));
 }
 
 #[tokio::test]
