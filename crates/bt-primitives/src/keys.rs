@@ -10,6 +10,12 @@ use crate::AccountId;
 /// Substrate's development phrase, the root of `//Alice`, `//Bob`, ….
 pub const DEV_PHRASE: &str = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
 
+/// The 32-byte mini secret of BIP39 `entropy` with no password (what keyfiles store as
+/// `secretSeed`); `None` unless the entropy is 16 to 32 bytes in steps of 4.
+pub fn mini_secret_from_entropy(entropy: &[u8]) -> Option<[u8; 32]> {
+    substrate_bip39::mini_secret_from_entropy(entropy, "").ok().map(|mini| mini.to_bytes())
+}
+
 /// Why a secret phrase or URI cannot give a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
@@ -19,6 +25,9 @@ pub enum KeyError {
     /// A `0x` seed that is not 32 bytes of hex.
     #[error("a hex seed must be 0x followed by 64 hex digits")]
     BadSeed,
+    /// Not a 64-byte sr25519 secret key.
+    #[error("not a valid 64-byte sr25519 secret key")]
+    BadSecret,
 }
 
 /// The 32-byte chain code of one derivation junction: a number is its SCALE `u64`, any
@@ -114,6 +123,18 @@ impl Keypair {
             rest = &tail[end..];
         }
         Ok(pair)
+    }
+
+    /// The key pair of a 64-byte sr25519 secret key (scalar ‖ nonce), as wallet files store
+    /// it in `privateKey`.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Keypair, KeyError> {
+        let secret = schnorrkel::SecretKey::from_bytes(bytes).map_err(|_| KeyError::BadSecret)?;
+        Ok(Keypair { pair: secret.to_keypair() })
+    }
+
+    /// The 64-byte secret key (scalar ‖ nonce).
+    pub fn secret_bytes(&self) -> [u8; 64] {
+        self.pair.secret.to_bytes()
     }
 
     /// The account (public key) of this pair.
@@ -212,6 +233,10 @@ mod tests {
         assert_ne!(soft, alice);
         assert!(matches!(Keypair::from_phrase("not a phrase", ""), Err(KeyError::BadPhrase(_))));
         assert_eq!(Keypair::from_uri("0x12").err(), Some(KeyError::BadSeed));
+        let restored =
+            Keypair::from_secret_bytes(&Keypair::from_uri("//Alice").unwrap().secret_bytes()).unwrap();
+        assert_eq!(restored.account(), alice);
+        assert_eq!(Keypair::from_secret_bytes(&[1; 10]).err(), Some(KeyError::BadSecret));
     }
 
     #[test]

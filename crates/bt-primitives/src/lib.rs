@@ -16,7 +16,9 @@ pub mod hex;
 mod keys;
 
 pub use account::{AccountId, Ss58Error, SS58_PREFIX};
-pub use keys::{verify, verify_batch, KeyError, Keypair, Signature, DEV_PHRASE, SIGNING_CONTEXT};
+pub use keys::{
+    mini_secret_from_entropy, verify, verify_batch, KeyError, Keypair, Signature, DEV_PHRASE, SIGNING_CONTEXT,
+};
 pub use parity_scale_codec as codec;
 
 /// An amount of TAO or alpha in rao (10⁻⁹ of a token).
