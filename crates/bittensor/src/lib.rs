@@ -1,9 +1,18 @@
 //! The Bittensor SDK: btwallet-compatible wallets, a chain client, and the metagraph.
 //!
 //! - [`wallet`]: the `~/.bittensor/wallets/<name>/` layout, keyfiles and `$NACL`
-//!   encryption of the Python wallet (wire.md §3), readable and writable both ways.
+//!   encryption of the Python wallet (wire.md §3), readable and writable both ways;
+//! - [`Subtensor`]: the chain client, one typed async method per call and read;
+//! - [`Metagraph`]: a subnet's state in chain units and normalised floats;
+//! - [`weights`]: the SDK's weight normalisation and commit-reveal salts kept on disk.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod metagraph;
+pub mod subtensor;
 pub mod wallet;
+pub mod weights;
+
+pub use metagraph::Metagraph;
+pub use subtensor::{ClientError, Receipt, Subtensor};

@@ -160,12 +160,13 @@ async fn main() -> anyhow::Result<()> {
     let last =
         hex::encode(&bt_primitives::hashing::blake2_256(&hex::decode(signed.last().context("none")?)?));
     submit_all(&args.url, 1, signed, vec![last]).await?;
-    let metagraph = SubtensorApiClient::metagraph(&client, netuid, None).await?.context("no metagraph")?;
+    let metagraph =
+        SubtensorApiClient::metagraph(&client, netuid, None, None).await?.context("no metagraph")?;
     println!("metagraph: subnet {netuid} has {} uids", metagraph.hotkeys.len());
     let mut times = Vec::new();
     for _ in 0..args.metagraph_requests {
         let started = Instant::now();
-        SubtensorApiClient::metagraph(&client, netuid, None).await?;
+        SubtensorApiClient::metagraph(&client, netuid, None, None).await?;
         times.push(started.elapsed());
     }
     times.sort();

@@ -217,8 +217,13 @@ impl ChainApiServer for RpcServer {
 }
 
 impl SubtensorApiServer for RpcServer {
-    fn metagraph(&self, netuid: NetUid, at: Option<String>) -> RpcResult<Option<Metagraph>> {
-        self.read(at, |state| views::metagraph(state, netuid))
+    fn metagraph(
+        &self,
+        netuid: NetUid,
+        at: Option<String>,
+        with_weights: Option<bool>,
+    ) -> RpcResult<Option<Metagraph>> {
+        self.read(at, |state| views::metagraph(state, netuid, with_weights.unwrap_or(false)))
     }
 
     fn neuron(&self, netuid: NetUid, uid: Uid, at: Option<String>) -> RpcResult<Option<NeuronInfo>> {

@@ -104,7 +104,8 @@ async fn a_subnet_pays_out_at_its_epoch() {
         let client = &client;
         async move {
             for _ in 0..400 {
-                let metagraph = SubtensorApiClient::metagraph(client, netuid, None).await.unwrap().unwrap();
+                let metagraph =
+                    SubtensorApiClient::metagraph(client, netuid, None, None).await.unwrap().unwrap();
                 if condition(&metagraph) {
                     return metagraph;
                 }

@@ -88,9 +88,14 @@ pub trait ChainApi {
 /// The chain's read views, as JSON. `at` is a block hash; without it, the best block.
 #[rpc(server, client)]
 pub trait SubtensorApi {
-    /// A subnet's metagraph.
+    /// A subnet's metagraph, with every weight and bond row when `with_weights`.
     #[method(name = "subtensor_metagraph")]
-    fn metagraph(&self, netuid: NetUid, at: Option<String>) -> RpcResult<Option<Metagraph>>;
+    fn metagraph(
+        &self,
+        netuid: NetUid,
+        at: Option<String>,
+        with_weights: Option<bool>,
+    ) -> RpcResult<Option<Metagraph>>;
 
     /// One neuron.
     #[method(name = "subtensor_neuron")]

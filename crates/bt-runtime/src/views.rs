@@ -138,6 +138,8 @@ pub struct Metagraph {
     pub tempo: u16,
     pub last_step: BlockNumber,
     pub blocks_since_last_step: u64,
+    /// Epochs run so far (commit-reveal counts in these).
+    pub epoch_index: u64,
     pub pending_server_emission: Balance,
     pub pending_validator_emission: Balance,
     pub pending_root_emission: Balance,
@@ -164,10 +166,15 @@ pub struct Metagraph {
     pub tao_stake: Vec<Balance>,
     /// Stake weight per uid: alpha plus root TAO times `TaoWeight`.
     pub total_stake: Vec<Balance>,
+    /// Weight rows per uid, when asked for.
+    pub weights: Option<Vec<Row>>,
+    /// Bond rows per uid, when asked for.
+    pub bonds: Option<Vec<Row>>,
 }
 
-/// The metagraph of `netuid`, if it exists.
-pub fn metagraph(state: &dyn State, netuid: NetUid) -> Option<Metagraph> {
+/// The metagraph of `netuid`, if it exists; with every weight and bond row when
+/// `with_weights`.
+pub fn metagraph(state: &dyn State, netuid: NetUid, with_weights: bool) -> Option<Metagraph> {
     if !subnets::exists(state, netuid) {
         return None;
     }
@@ -184,6 +191,7 @@ pub fn metagraph(state: &dyn State, netuid: NetUid) -> Option<Metagraph> {
         tempo: Tempo::get(state, &netuid),
         last_step: LastEpochBlock::get(state, &netuid),
         blocks_since_last_step: BlocksSinceLastStep::get(state, &netuid),
+        epoch_index: SubnetEpochIndex::get(state, &netuid),
         pending_server_emission: pending.server,
         pending_validator_emission: pending.validator,
         pending_root_emission: pending.root,
@@ -206,6 +214,8 @@ pub fn metagraph(state: &dyn State, netuid: NetUid) -> Option<Metagraph> {
         alpha_stake: hotkeys.iter().map(|h| staking::hotkey_stake(state, h, netuid)).collect(),
         tao_stake: hotkeys.iter().map(|h| staking::hotkey_stake(state, h, ROOT_NETUID)).collect(),
         total_stake: hotkeys.iter().map(|h| staking::stake_weight(state, h, netuid)).collect(),
+        weights: with_weights.then(|| (0..n).map(|uid| Weights::get(state, &(netuid, uid))).collect()),
+        bonds: with_weights.then(|| (0..n).map(|uid| Bonds::get(state, &(netuid, uid))).collect()),
         hotkeys,
     })
 }

@@ -154,7 +154,7 @@ fn dissolving_a_subnet_returns_stake_and_reads_show_the_subnet() {
     chain.subtensor(&key(5), add).unwrap();
     chain.run_blocks(3);
 
-    let metagraph = views::metagraph(&chain.state, netuid).expect("metagraph");
+    let metagraph = views::metagraph(&chain.state, netuid, false).expect("metagraph");
     assert_eq!(metagraph.hotkeys, vec![key(12).account(), key(14).account()]);
     assert_eq!(metagraph.coldkeys, vec![key(2).account(), key(4).account()]);
     assert_eq!(metagraph.alpha_stake[1], 50 * TAO);
@@ -172,7 +172,7 @@ fn dissolving_a_subnet_returns_stake_and_reads_show_the_subnet() {
     let dissolve = SubtensorCall::dissolve_network { coldkey: key(2).account(), netuid };
     chain.subtensor(&sudo, dissolve).unwrap();
     assert_eq!(views::balance(&chain.state, &key(5).account()), before + 50 * TAO);
-    assert!(views::metagraph(&chain.state, netuid).is_none());
+    assert!(views::metagraph(&chain.state, netuid, false).is_none());
     assert_eq!(views::subnets(&chain.state).len(), 1);
     assert_conserved(&chain.state);
 }
