@@ -450,6 +450,31 @@ impl Subtensor {
         Ok(positions.iter().filter(|p| p.hotkey == *hotkey && p.netuid == netuid).map(|p| p.stake).sum())
     }
 
+    /// Every stake position of a coldkey.
+    pub async fn stake_info_for_coldkey(
+        &self,
+        coldkey: &AccountId,
+    ) -> Result<Vec<views::StakeInfo>, ClientError> {
+        Ok(SubtensorApiClient::stake_info_for_coldkey(&self.client, coldkey.to_ss58(), None).await?)
+    }
+
+    /// Every subnet.
+    pub async fn subnets(&self) -> Result<Vec<views::SubnetInfo>, ClientError> {
+        Ok(SubtensorApiClient::subnets(&self.client, None).await?)
+    }
+
+    /// A subnet's registration price (rao).
+    pub async fn burn(&self, netuid: NetUid) -> Result<Balance, ClientError> {
+        SubtensorApiClient::burn(&self.client, netuid, None)
+            .await?
+            .ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+    }
+
+    /// The price of creating a subnet now (rao).
+    pub async fn lock_cost(&self) -> Result<Balance, ClientError> {
+        Ok(SubtensorApiClient::lock_cost(&self.client, None).await?)
+    }
+
     /// A subnet's hyperparameters.
     pub async fn get_subnet_hyperparameters(&self, netuid: NetUid) -> Result<SubnetHyperparams, ClientError> {
         SubtensorApiClient::subnet_hyperparameters(&self.client, netuid, None)
