@@ -320,6 +320,7 @@ impl Subtensor {
     ) -> Result<Receipt, ClientError> {
         let (uids, values) = weights::normalize(uids, weights).map_err(ClientError::NotFound)?;
         let params = self.get_subnet_hyperparameters(netuid).await?;
+        self.wait_for_rate_limit(hotkey, netuid, params.weights_rate_limit).await?;
         if !params.commit_reveal_weights_enabled {
             let call = SubtensorCall::set_weights { netuid, dests: uids, weights: values, version_key };
             return self.subtensor(hotkey, call).await;
@@ -339,6 +340,26 @@ impl Subtensor {
         };
         self.reveals.add(&hotkey.account(), &pending).map_err(ClientError::Store)?;
         self.reveal_when_due(hotkey, &pending).await
+    }
+
+    /// Waits until `hotkey` may set (or commit) weights again: `WeightsSetRateLimit`
+    /// blocks after its last update.
+    async fn wait_for_rate_limit(
+        &self,
+        hotkey: &Keypair,
+        netuid: NetUid,
+        limit: u64,
+    ) -> Result<(), ClientError> {
+        let metagraph = self.metagraph_at(netuid, None, false).await?;
+        let uid = metagraph.hotkeys.iter().position(|h| *h == hotkey.account()).ok_or_else(|| {
+            ClientError::NotFound(format!("{} is not registered on subnet {netuid}", hotkey.account()))
+        })?;
+        let last = metagraph.last_update.get(uid).copied().unwrap_or(0);
+        if last > 0 && limit > 0 {
+            // The next block must be at least `last + limit`.
+            self.wait_for_block(last + limit - 1).await?;
+        }
+        Ok(())
     }
 
     /// Reveals every pending commit of this hotkey that was kept on disk (after a

@@ -112,6 +112,17 @@ async fn first_hour(commit_reveal: bool) {
     metagraph.save(&saved).unwrap();
     assert_eq!(Metagraph::load(&saved).unwrap(), metagraph);
     assert!(subtensor.reveal_pending(&validator_hot).await.unwrap().is_empty(), "nothing left to reveal");
+
+    if !commit_reveal {
+        // With a rate limit, a second set_weights waits for it instead of failing.
+        sudo(&subtensor, AdminCall::sudo_set_weights_set_rate_limit { netuid, weights_set_rate_limit: 10 })
+            .await;
+        subtensor.set_weights(&validator_hot, netuid, &[miner_uid], &[1.0], 0).await.unwrap();
+        subtensor
+            .set_weights(&validator_hot, netuid, &[miner_uid, validator_uid], &[1.0, 0.5], 0)
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

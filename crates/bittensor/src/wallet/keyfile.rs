@@ -156,7 +156,7 @@ pub enum Protection {
     None,
     /// `$NACL` (readable and writable).
     Nacl,
-    /// Old ansible-vault files (not supported yet).
+    /// Old ansible-vault files (read only).
     AnsibleVault,
     /// Legacy Fernet files (not decryptable by the Python wallet either).
     Fernet,
@@ -240,7 +240,9 @@ impl Keyfile {
                 decrypt(&data, &password, params)?
             }
             Protection::AnsibleVault => {
-                return Err(WalletError::Unsupported(self.path.clone(), "ansible-vault encryption"));
+                let password = password.map(str::to_owned).or_else(|| self.env_password());
+                let password = password.ok_or_else(|| WalletError::PasswordRequired(self.path.clone()))?;
+                super::ansible::decrypt(&data, &password)?
             }
             Protection::Fernet => {
                 return Err(WalletError::Unsupported(self.path.clone(), "legacy Fernet encryption"))

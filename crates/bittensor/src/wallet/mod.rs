@@ -5,6 +5,7 @@
 //! `hotkeys/<hotkey>pub.txt`. The root is `~/.bittensor/wallets` unless `BT_WALLET_PATH`
 //! says otherwise; `BT_WALLET_NAME` and `BT_WALLET_HOTKEY` name the defaults.
 
+mod ansible;
 mod keyfile;
 
 use std::path::{Path, PathBuf};
@@ -312,6 +313,26 @@ mod tests {
             Wallet::list(dir.path()).iter().map(|w| w.name.clone()).collect::<Vec<_>>(),
             vec!["alice"]
         );
+    }
+
+    #[test]
+    fn old_ansible_vault_keyfiles_are_read() {
+        // A keyfile encrypted the ansible-vault 1.1 way with Python's `cryptography`
+        // (tests/vectors/ansible_vault_keyfile).
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(vectors.join("ansible_vault_keyfile.expected.json")).unwrap(),
+        )
+        .unwrap();
+        let file = Keyfile::new(vectors.join("ansible_vault_keyfile"));
+        assert!(file.is_encrypted().unwrap());
+        let key = file.read(expected["password"].as_str(), FAST).unwrap();
+        assert_eq!(key.account.to_ss58(), expected["ss58"]);
+        assert_eq!(
+            key.seed.map(|s| bt_primitives::hex::encode(&s)),
+            expected["seed"].as_str().map(String::from)
+        );
+        assert!(matches!(file.read(Some("wrong"), FAST), Err(WalletError::WrongPassword)));
     }
 
     #[test]
