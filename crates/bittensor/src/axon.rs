@@ -1,0 +1,664 @@
+//! The axon: the HTTP server a miner runs, wire-compatible with the Python SDK 10.x
+//! (wire.md §1.6–§1.9), with the Python weaknesses fixed and the wire unchanged:
+//!
+//! - the signature and nonce are verified **before** blacklist and priority, so those hooks
+//!   only see verified hotkeys, and handlers get the verified [`Caller`];
+//! - the nonce map is bounded; the request timeout is enforced; handlers run concurrently;
+//! - a per-hotkey rate limit and priority-based shedding (503) protect the handlers.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bt_primitives::{hex, verify, AccountId, Keypair, Signature};
+use bt_runtime::serving::AxonInfo;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+
+use crate::synapse::{body_hash, request_message, Envelope, Ping, Synapse, VERSION_AS_INT};
+
+/// Nonces are accepted this far back on first contact, plus the request timeout.
+const ALLOWED_DELTA_NS: i128 = 4_000_000_000;
+/// Dendrite versions from 7.2.0 on get the time-window nonce check.
+const V_7_2_0: i64 = 7_002_000;
+
+/// The verified identity of a request's sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The dendrite's hotkey (its signature was checked).
+    pub hotkey: AccountId,
+    /// The dendrite instance's uuid.
+    pub uuid: String,
+    /// The request nonce.
+    pub nonce: u64,
+    /// The TCP peer address.
+    pub ip: IpAddr,
+}
+
+/// What a handler may fail with; the caller sees a 500.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Axon settings.
+#[derive(Debug, Clone)]
+pub struct AxonConfig {
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Longest a handler may run, whatever timeout the caller states.
+    pub max_timeout: Duration,
+    /// Most (hotkey, uuid) nonce entries kept; the oldest are dropped first.
+    pub max_nonce_entries: usize,
+    /// Requests handled at once; when full, low-priority callers are shed first (503).
+    pub max_in_flight: usize,
+    /// Requests per second allowed per hotkey (0 = unlimited).
+    pub rate_limit_per_hotkey: u32,
+    /// Address announced on chain (`serve_axon`); never looked up.
+    pub external_ip: IpAddr,
+    /// Port announced on chain (default: the bound port).
+    pub external_port: Option<u16>,
+}
+
+impl Default for AxonConfig {
+    fn default() -> Self {
+        AxonConfig {
+            max_body_bytes: 32 << 20,
+            max_timeout: Duration::from_secs(60),
+            max_nonce_entries: 100_000,
+            max_in_flight: 256,
+            rate_limit_per_hotkey: 0,
+            external_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            external_port: None,
+        }
+    }
+}
+
+/// A request that passed verification, as a route sees it.
+struct Incoming2 {
+    caller: Caller,
+    headers: RequestHeaders,
+    body: Bytes,
+    started: Instant,
+}
+
+trait Route: Send + Sync {
+    fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply>;
+}
+
+struct TypedRoute<S, F> {
+    handler: F,
+    _synapse: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S, F, Fut> Route for TypedRoute<S, F>
+where
+    S: Synapse,
+    F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<S, HandlerError>> + Send + 'static,
+{
+    fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
+        let envelope: Result<Envelope<S>, _> = if request.body.is_empty() {
+            Ok(Envelope::default())
+        } else {
+            serde_json::from_slice(&request.body)
+        };
+        let Ok(mut envelope) = envelope else {
+            return Box::pin(async move {
+                Reply::internal_error(&request.headers, "the body does not parse into the synapse")
+            });
+        };
+        if body_hash(&envelope.synapse) != request.headers.body_hash {
+            return Box::pin(async move {
+                Reply::internal_error(&request.headers, "the body hash does not match")
+            });
+        }
+        let handler_started = Instant::now();
+        let future = (self.handler)(envelope.synapse.clone(), request.caller.clone());
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, future).await {
+                Err(_) => Reply::error(
+                    &request.headers,
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!("Response timeout after: {}s", timeout.as_secs_f64()),
+                    request.started,
+                ),
+                Ok(Err(error)) => Reply::internal_error(&request.headers, &error.to_string()),
+                Ok(Ok(synapse)) => {
+                    envelope.synapse = synapse;
+                    Reply::success(envelope, &request.headers, handler_started.elapsed())
+                }
+            }
+        })
+    }
+}
+
+/// The headers a request carries (wire.md §1.2), parsed.
+#[derive(Debug, Clone, Default)]
+struct RequestHeaders {
+    name: String,
+    timeout: f64,
+    hotkey: Option<String>,
+    nonce: Option<String>,
+    uuid: Option<String>,
+    signature: Option<String>,
+    version: Option<i64>,
+    body_hash: String,
+    peer: Option<IpAddr>,
+}
+
+impl RequestHeaders {
+    fn parse(route: &str, headers: &HeaderMap, peer: IpAddr) -> Self {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        RequestHeaders {
+            name: route.to_string(),
+            timeout: text("timeout")
+                .and_then(|t| t.parse().ok())
+                .filter(|t: &f64| t.is_finite() && *t > 0.0)
+                .unwrap_or(12.0),
+            hotkey: text("bt_header_dendrite_hotkey"),
+            nonce: text("bt_header_dendrite_nonce"),
+            uuid: text("bt_header_dendrite_uuid"),
+            signature: text("bt_header_dendrite_signature"),
+            version: text("bt_header_dendrite_version").and_then(|v| v.parse().ok()),
+            body_hash: text("computed_body_hash").unwrap_or_else(|| "None".into()),
+            peer: Some(peer),
+        }
+    }
+}
+
+/// A response ready to send.
+struct Reply {
+    status: StatusCode,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    fn dendrite_echo(headers: &RequestHeaders) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut add = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                out.push((format!("bt_header_dendrite_{name}"), value));
+            }
+        };
+        add("ip", headers.peer.map(|ip| ip.to_string()));
+        add("version", headers.version.map(|v| v.to_string()));
+        add("nonce", headers.nonce.clone());
+        add("uuid", headers.uuid.clone());
+        add("hotkey", headers.hotkey.clone());
+        add("signature", headers.signature.clone());
+        out
+    }
+
+    fn error(headers: &RequestHeaders, status: StatusCode, message: String, started: Instant) -> Reply {
+        let mut out = vec![
+            ("name".to_string(), headers.name.clone()),
+            ("timeout".to_string(), headers.timeout.to_string()),
+            ("bt_header_axon_status_code".to_string(), status.as_u16().to_string()),
+            ("bt_header_axon_status_message".to_string(), message.clone()),
+            ("bt_header_axon_process_time".to_string(), started.elapsed().as_secs_f64().to_string()),
+            ("bt_header_axon_version".to_string(), VERSION_AS_INT.to_string()),
+        ];
+        out.extend(Self::dendrite_echo(headers));
+        Reply { status, body: json!({ "message": message }).to_string().into_bytes(), headers: out }
+    }
+
+    fn internal_error(headers: &RequestHeaders, cause: &str) -> Reply {
+        let id = format!(
+            "{:016x}",
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+        );
+        // The cause stays in the log, as the Python axon does; the caller gets an id.
+        eprintln!("axon: internal error #{id} on {}: {cause}", headers.name);
+        Reply::error(
+            headers,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal Server Error #{id}"),
+            Instant::now(),
+        )
+    }
+
+    fn success<S: Synapse>(
+        mut envelope: Envelope<S>,
+        headers: &RequestHeaders,
+        process_time: Duration,
+    ) -> Reply {
+        let mut axon = envelope.axon.take().unwrap_or_default();
+        axon.status_code = Some(200);
+        axon.status_message = Some("Success".into());
+        axon.process_time = Some(process_time.as_secs_f64());
+        envelope.name = Some(S::NAME.into());
+        envelope.axon = Some(axon);
+        let hash = body_hash(&envelope.synapse);
+        let mut out = vec![
+            ("name".to_string(), S::NAME.to_string()),
+            ("timeout".to_string(), envelope.timeout.unwrap_or(headers.timeout).to_string()),
+            ("bt_header_axon_status_code".to_string(), "200".to_string()),
+            ("bt_header_axon_status_message".to_string(), "Success".to_string()),
+            ("bt_header_axon_process_time".to_string(), process_time.as_secs_f64().to_string()),
+            ("header_size".to_string(), "0".to_string()),
+            ("total_size".to_string(), "0".to_string()),
+            ("computed_body_hash".to_string(), hash),
+        ];
+        out.extend(Self::dendrite_echo(headers));
+        let body = serde_json::to_vec(&envelope).unwrap_or_else(|_| b"{}".to_vec());
+        Reply { status: StatusCode::OK, body, headers: out }
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) =
+                (hyper::header::HeaderName::try_from(name), HeaderValue::from_str(&value))
+            {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// Requests, statuses and latency per route, for `/metrics`.
+#[derive(Default)]
+struct Metrics {
+    routes: Mutex<HashMap<String, RouteMetrics>>,
+}
+
+#[derive(Default, Clone)]
+struct RouteMetrics {
+    requests: u64,
+    statuses: HashMap<u16, u64>,
+    seconds: f64,
+}
+
+impl Metrics {
+    fn record(&self, route: &str, status: StatusCode, elapsed: Duration) {
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = routes.entry(route.to_string()).or_default();
+        entry.requests += 1;
+        *entry.statuses.entry(status.as_u16()).or_default() += 1;
+        entry.seconds += elapsed.as_secs_f64();
+    }
+
+    fn text(&self) -> String {
+        let routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::from(
+            "# HELP axon_requests_total Requests per route.\n# TYPE axon_requests_total counter\n\
+             # HELP axon_responses_total Responses per route and status.\n# TYPE axon_responses_total counter\n\
+             # HELP axon_request_seconds_total Time spent per route.\n# TYPE axon_request_seconds_total counter\n",
+        );
+        let mut names: Vec<&String> = routes.keys().collect();
+        names.sort();
+        for name in names {
+            let m = &routes[name];
+            out.push_str(&format!("axon_requests_total{{route=\"{name}\"}} {}\n", m.requests));
+            let mut statuses: Vec<_> = m.statuses.iter().collect();
+            statuses.sort();
+            for (status, count) in statuses {
+                out.push_str(&format!(
+                    "axon_responses_total{{route=\"{name}\",status=\"{status}\"}} {count}\n"
+                ));
+            }
+            out.push_str(&format!("axon_request_seconds_total{{route=\"{name}\"}} {}\n", m.seconds));
+        }
+        out
+    }
+}
+
+type Blacklist = Arc<dyn Fn(&Caller) -> Option<String> + Send + Sync>;
+type Priority = Arc<dyn Fn(&Caller) -> f64 + Send + Sync>;
+
+/// Nonces seen per (hotkey, uuid), bounded: the oldest entries go first.
+#[derive(Default)]
+struct Nonces {
+    last: HashMap<String, i128>,
+    order: VecDeque<String>,
+}
+
+/// Calls per hotkey in the current one-second window.
+#[derive(Default)]
+struct RateWindow {
+    second: u64,
+    counts: HashMap<AccountId, u32>,
+}
+
+struct Shared {
+    hotkey: Keypair,
+    routes: HashMap<&'static str, Arc<dyn Route>>,
+    config: AxonConfig,
+    blacklist: Option<Blacklist>,
+    priority: Option<Priority>,
+    nonces: Mutex<Nonces>,
+    rate: Mutex<RateWindow>,
+    in_flight: AtomicUsize,
+    metrics: Metrics,
+    served: AtomicU64,
+}
+
+/// A miner's HTTP server. Build it, attach handlers, then [`Axon::serve`].
+pub struct Axon {
+    hotkey: Keypair,
+    coldkey: Option<AccountId>,
+    routes: HashMap<&'static str, Arc<dyn Route>>,
+    config: AxonConfig,
+    blacklist: Option<Blacklist>,
+    priority: Option<Priority>,
+}
+
+async fn ping_handler(synapse: Ping, _: Caller) -> Result<Ping, HandlerError> {
+    Ok(synapse)
+}
+
+impl Axon {
+    /// An axon answering as `hotkey` (the wallet's hotkey), with the `/Synapse` ping route.
+    pub fn new(hotkey: Keypair) -> Axon {
+        Axon {
+            hotkey,
+            coldkey: None,
+            routes: HashMap::new(),
+            config: AxonConfig::default(),
+            blacklist: None,
+            priority: None,
+        }
+        .attach(ping_handler)
+    }
+
+    /// The coldkey announced in [`Axon::info`].
+    pub fn with_coldkey(mut self, coldkey: AccountId) -> Self {
+        self.coldkey = Some(coldkey);
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn with_config(mut self, config: AxonConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Serves synapse `S` at `/S::NAME` with `handler(synapse, caller)`.
+    pub fn attach<S, F, Fut>(mut self, handler: F) -> Self
+    where
+        S: Synapse,
+        F: Fn(S, Caller) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<S, HandlerError>> + Send + 'static,
+    {
+        self.routes.insert(S::NAME, Arc::new(TypedRoute { handler, _synapse: std::marker::PhantomData }));
+        self
+    }
+
+    /// Refuses verified callers for which `blacklist` gives a reason (403).
+    pub fn blacklist(
+        mut self,
+        blacklist: impl Fn(&Caller) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.blacklist = Some(Arc::new(blacklist));
+        self
+    }
+
+    /// Ranks verified callers in [0, 1] (for example by stake share): when the axon is
+    /// busy, low-priority callers are shed first with 503.
+    pub fn priority(mut self, priority: impl Fn(&Caller) -> f64 + Send + Sync + 'static) -> Self {
+        self.priority = Some(Arc::new(priority));
+        self
+    }
+
+    /// What `serve_axon` publishes for this axon on `port`.
+    pub fn info(&self, port: u16) -> AxonInfo {
+        let (ip, ip_type) = match self.config.external_ip {
+            IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
+            IpAddr::V6(v6) => (u128::from(v6), 6),
+        };
+        AxonInfo {
+            block: 0,
+            version: VERSION_AS_INT as u32,
+            ip,
+            port: self.config.external_port.unwrap_or(port),
+            ip_type,
+            protocol: 4,
+            placeholder1: 0,
+            placeholder2: 0,
+        }
+    }
+
+    /// Binds `addr` (use 127.0.0.1 unless the axon must be public) and serves until the
+    /// returned handle is dropped or stopped.
+    pub async fn serve(self, addr: SocketAddr) -> std::io::Result<AxonHandle> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let info = self.info(local.port());
+        let shared = Arc::new(Shared {
+            hotkey: self.hotkey,
+            routes: self.routes,
+            config: self.config,
+            blacklist: self.blacklist,
+            priority: self.priority,
+            nonces: Mutex::new(Nonces::default()),
+            rate: Mutex::new(RateWindow::default()),
+            in_flight: AtomicUsize::new(0),
+            metrics: Metrics::default(),
+            served: AtomicU64::new(0),
+        });
+        let task_shared = shared.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, peer)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = task_shared.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, Infallible>(handle(shared, request, peer).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(AxonHandle { addr: local, info, task, shared })
+    }
+}
+
+/// A running axon. Dropping it stops the server.
+pub struct AxonHandle {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// What to publish with `serve_axon`.
+    pub info: AxonInfo,
+    task: tokio::task::JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+impl AxonHandle {
+    /// Requests answered so far.
+    pub fn served(&self) -> u64 {
+        self.shared.served.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub fn metrics(&self) -> String {
+        self.shared.metrics.text()
+    }
+
+    /// Stops accepting connections.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for AxonHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn now_ns() -> i128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// Checks the signature and nonce (wire.md §1.6 step 3) and returns the verified caller.
+fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Result<Caller, String> {
+    let hotkey_text = headers.hotkey.as_deref().ok_or("No SS58 formatted address or public key provided.")?;
+    let hotkey: AccountId =
+        hotkey_text.parse().map_err(|_| "No SS58 formatted address or public key provided.")?;
+    let nonce_text = headers.nonce.as_deref().ok_or("Missing Nonce")?;
+    let nonce: u64 = nonce_text.trim().parse().map_err(|_| "Missing Nonce")?;
+    let signature_text = headers.signature.as_deref().ok_or("Missing Signature")?;
+    let uuid = headers.uuid.clone().unwrap_or_default();
+    let message =
+        request_message(nonce, hotkey_text, &shared.hotkey.account().to_ss58(), &uuid, &headers.body_hash);
+    let signature = hex::decode(signature_text)
+        .ok()
+        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+        .map(Signature)
+        .filter(|signature| verify(&hotkey, message.as_bytes(), signature));
+    if signature.is_none() {
+        return Err(format!("Signature mismatch with {message} and {signature_text}"));
+    }
+    let key = format!("{hotkey_text}:{uuid}");
+    let nonce_value = i128::from(nonce);
+    let mut nonces = shared.nonces.lock().unwrap_or_else(|e| e.into_inner());
+    match nonces.last.get(&key) {
+        Some(&last) if nonce_value <= last => {
+            return Err("Nonce is too old, a newer one was last processed".into())
+        }
+        None if headers.version.is_some_and(|v| v >= V_7_2_0) => {
+            let window = ALLOWED_DELTA_NS + (headers.timeout * 1e9) as i128;
+            let age = now_ns() - nonce_value;
+            if age >= window {
+                return Err(format!(
+                    "Nonce is too old: acceptable delta is {:.2} seconds but request was {:.2} seconds old",
+                    window as f64 / 1e9,
+                    age as f64 / 1e9
+                ));
+            }
+        }
+        _ => {}
+    }
+    if nonces.last.insert(key.clone(), nonce_value).is_none() {
+        nonces.order.push_back(key);
+        while nonces.order.len() > shared.config.max_nonce_entries {
+            if let Some(old) = nonces.order.pop_front() {
+                nonces.last.remove(&old);
+            }
+        }
+    }
+    Ok(Caller { hotkey, uuid, nonce, ip: peer })
+}
+
+fn rate_limited(shared: &Shared, hotkey: &AccountId) -> bool {
+    let limit = shared.config.rate_limit_per_hotkey;
+    if limit == 0 {
+        return false;
+    }
+    let second = (now_ns() / 1_000_000_000) as u64;
+    let mut window = shared.rate.lock().unwrap_or_else(|e| e.into_inner());
+    if window.second != second {
+        window.second = second;
+        window.counts.clear();
+    }
+    let count = window.counts.entry(*hotkey).or_default();
+    *count += 1;
+    *count > limit
+}
+
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let route_name =
+        request.uri().path().trim_start_matches('/').split('/').next().unwrap_or_default().to_string();
+    if route_name == "metrics" && request.method() == hyper::Method::GET {
+        let mut response = Response::new(Full::new(Bytes::from(shared.metrics.text())));
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+        return response;
+    }
+    let headers = RequestHeaders::parse(&route_name, request.headers(), peer.ip());
+    let reply = pipeline(&shared, &route_name, headers, request, peer, started).await;
+    shared.metrics.record(&route_name, reply.status, started.elapsed());
+    shared.served.fetch_add(1, Ordering::Relaxed);
+    reply.into_response()
+}
+
+async fn pipeline(
+    shared: &Shared,
+    route_name: &str,
+    headers: RequestHeaders,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    started: Instant,
+) -> Reply {
+    // 1. The route.
+    let Some(route) = shared.routes.get(route_name).cloned() else {
+        let mut names: Vec<&str> = shared.routes.keys().copied().collect();
+        names.sort();
+        let message = format!("Synapse name '{route_name}' not found. Available synapses {names:?}");
+        return Reply::error(&headers, StatusCode::NOT_FOUND, message, started);
+    };
+    // 2. Signature and nonce, before anything sees the caller.
+    let caller = match verify_request(shared, &headers, peer.ip()) {
+        Ok(caller) => caller,
+        Err(reason) => {
+            return Reply::error(
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                format!("Not Verified with error: {reason}"),
+                started,
+            )
+        }
+    };
+    // 3. Blacklist, rate limit and priority, on the verified caller.
+    if let Some(reason) = shared.blacklist.as_ref().and_then(|blacklist| blacklist(&caller)) {
+        let message = format!("Forbidden. Key is blacklisted: {reason}.");
+        return Reply::error(&headers, StatusCode::FORBIDDEN, message, started);
+    }
+    if rate_limited(shared, &caller.hotkey) {
+        return Reply::error(
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests from this hotkey".into(),
+            started,
+        );
+    }
+    let priority = shared.priority.as_ref().map_or(1.0, |priority| priority(&caller).clamp(0.0, 1.0));
+    let admit_below = (shared.config.max_in_flight as f64 * (0.5 + priority / 2.0)).ceil() as usize;
+    if shared.in_flight.fetch_add(1, Ordering::AcqRel) >= admit_below.max(1) {
+        shared.in_flight.fetch_sub(1, Ordering::AcqRel);
+        return Reply::error(
+            &headers,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable: axon busy".into(),
+            started,
+        );
+    }
+    // 4. The body, bounded, then the handler with the timeout enforced.
+    let limit = shared.config.max_body_bytes;
+    let reply = match Limited::new(request.into_body(), limit).collect().await {
+        Err(_) => Reply::error(
+            &headers,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body over {limit} bytes"),
+            started,
+        ),
+        Ok(body) => {
+            let timeout =
+                Duration::from_secs_f64(headers.timeout.min(shared.config.max_timeout.as_secs_f64()));
+            let request = Incoming2 { caller, headers, body: body.to_bytes(), started };
+            route.call(request, timeout).await
+        }
+    };
+    shared.in_flight.fetch_sub(1, Ordering::AcqRel);
+    reply
+}

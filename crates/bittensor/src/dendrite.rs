@@ -1,0 +1,297 @@
+//! The dendrite: the HTTP client a validator queries axons with, speaking the Python SDK
+//! 10.x wire format (wire.md §1.2–§1.8).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bt_primitives::{hex, AccountId, Keypair};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::Request;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::synapse::{body_hash, request_message, Envelope, Synapse, TerminalInfo, VERSION_AS_INT};
+
+/// An axon to query: where it listens and which hotkey it answers as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its hotkey (part of the signed message).
+    pub hotkey: AccountId,
+}
+
+/// One axon's answer.
+#[derive(Debug, Clone)]
+pub struct Answer<S> {
+    /// The synapse as returned (the request's fields when the call failed).
+    pub synapse: S,
+    /// The axon side: status code and message, process time.
+    pub axon: TerminalInfo,
+    /// The dendrite side: the same status, and the full round trip as `process_time`.
+    pub dendrite: TerminalInfo,
+}
+
+impl<S: Synapse> Answer<S> {
+    /// The status code: HTTP's, or 408/503/422 set locally as the Python dendrite does.
+    pub fn status_code(&self) -> i64 {
+        self.dendrite.status_code.unwrap_or(0)
+    }
+
+    /// Status 200.
+    pub fn is_success(&self) -> bool {
+        self.status_code() == 200
+    }
+
+    /// The payload (`Synapse::deserialize`).
+    pub fn output(self) -> S::Output {
+        self.synapse.deserialize()
+    }
+}
+
+/// Signs and sends synapses to axons.
+pub struct Dendrite {
+    hotkey: Keypair,
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// Uuids not in use by an in-flight request: each request holds one, so requests
+    /// under one uuid never race and reach an axon in nonce order.
+    free_uuids: Mutex<Vec<String>>,
+    uuid_seed: AtomicU64,
+    last_nonce: AtomicU64,
+    external_ip: String,
+}
+
+fn new_uuid(seed: u64) -> String {
+    let mut bytes = [0u8; 16];
+    let _ = getrandom::getrandom(&mut bytes);
+    bytes[..8].iter_mut().zip(seed.to_le_bytes()).for_each(|(b, s)| *b ^= s);
+    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+impl Dendrite {
+    /// A dendrite signing with `hotkey` (the validator's hotkey).
+    pub fn new(hotkey: Keypair) -> Dendrite {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build(connector);
+        Dendrite {
+            hotkey,
+            client,
+            free_uuids: Mutex::new(Vec::new()),
+            uuid_seed: AtomicU64::new(0),
+            last_nonce: AtomicU64::new(0),
+            external_ip: "127.0.0.1".into(),
+        }
+    }
+
+    /// The dendrite's hotkey.
+    pub fn hotkey(&self) -> AccountId {
+        self.hotkey.account()
+    }
+
+    fn take_uuid(&self) -> String {
+        let free = self.free_uuids.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        free.unwrap_or_else(|| new_uuid(self.uuid_seed.fetch_add(1, Ordering::Relaxed)))
+    }
+
+    fn give_uuid(&self, uuid: String) {
+        self.free_uuids.lock().unwrap_or_else(|e| e.into_inner()).push(uuid);
+    }
+
+    /// Strictly increasing nanosecond nonces.
+    fn nonce(&self) -> u64 {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let mut last = self.last_nonce.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last + 1);
+            match self.last_nonce.compare_exchange_weak(last, next, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => return next,
+                Err(seen) => last = seen,
+            }
+        }
+    }
+
+    /// Sends `synapse` to one axon and waits at most `timeout`.
+    pub async fn call<S: Synapse>(&self, target: &Target, synapse: S, timeout: Duration) -> Answer<S> {
+        let uuid = self.take_uuid();
+        let answer = self.call_as(target, synapse, timeout, &uuid).await;
+        self.give_uuid(uuid);
+        answer
+    }
+
+    /// Sends `synapse` to every target at once; answers come back in target order.
+    pub async fn query<S: Synapse>(
+        &self,
+        targets: &[Target],
+        synapse: &S,
+        timeout: Duration,
+    ) -> Vec<Answer<S>> {
+        join_all(targets.iter().map(|target| self.call(target, synapse.clone(), timeout)).collect()).await
+    }
+
+    async fn call_as<S: Synapse>(
+        &self,
+        target: &Target,
+        synapse: S,
+        timeout: Duration,
+        uuid: &str,
+    ) -> Answer<S> {
+        let started = Instant::now();
+        let nonce = self.nonce();
+        let hash = body_hash(&synapse);
+        let me = self.hotkey.account().to_ss58();
+        let axon_hotkey = target.hotkey.to_ss58();
+        let signature = hex::encode(
+            &self.hotkey.sign(request_message(nonce, &me, &axon_hotkey, uuid, &hash).as_bytes()).0,
+        );
+        let mut envelope = Envelope::new(synapse, timeout.as_secs_f64());
+        envelope.dendrite = Some(TerminalInfo {
+            ip: Some(self.external_ip.clone()),
+            version: Some(VERSION_AS_INT),
+            nonce: Some(nonce as i64),
+            uuid: Some(uuid.to_string()),
+            hotkey: Some(me.clone()),
+            signature: Some(signature.clone()),
+            ..TerminalInfo::default()
+        });
+        envelope.axon = Some(TerminalInfo {
+            ip: Some(target.addr.ip().to_string()),
+            port: Some(i64::from(target.addr.port())),
+            hotkey: Some(axon_hotkey.clone()),
+            ..TerminalInfo::default()
+        });
+        let body = serde_json::to_vec(&envelope).unwrap_or_default();
+        let headers = [
+            ("name", S::NAME.to_string()),
+            ("timeout", timeout.as_secs_f64().to_string()),
+            ("bt_header_axon_ip", target.addr.ip().to_string()),
+            ("bt_header_axon_port", target.addr.port().to_string()),
+            ("bt_header_axon_hotkey", axon_hotkey),
+            ("bt_header_dendrite_ip", self.external_ip.clone()),
+            ("bt_header_dendrite_version", VERSION_AS_INT.to_string()),
+            ("bt_header_dendrite_nonce", nonce.to_string()),
+            ("bt_header_dendrite_uuid", uuid.to_string()),
+            ("bt_header_dendrite_hotkey", me),
+            ("bt_header_dendrite_signature", signature),
+            ("header_size", "0".to_string()),
+            ("total_size", body.len().to_string()),
+            ("computed_body_hash", hash),
+        ];
+        let mut request = Request::post(format!("http://{}/{}", target.addr, S::NAME));
+        for (name, value) in headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                request = request.header(name, value);
+            }
+        }
+        for field in S::REQUIRED_FIELDS {
+            // base64 of a dummy value, as the Python dendrite sends; its value is unused.
+            request = request.header(format!("bt_header_input_obj_{field}"), "IiI=");
+        }
+        let request =
+            match request.header(CONTENT_TYPE, "application/json").body(Full::new(Bytes::from(body))) {
+                Ok(request) => request,
+                Err(error) => return failed(envelope.synapse, 400, &error.to_string(), started),
+            };
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| (503, format!("Service unavailable at {}/{}: {e}", target.addr, S::NAME)))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.into_body().collect().await.map_err(|e| (400, e.to_string()))?.to_bytes();
+            Ok::<_, (i64, String)>((status, headers, body))
+        };
+        let (status, headers, body) = match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => {
+                return failed(
+                    envelope.synapse,
+                    408,
+                    &format!("Request timeout after {} seconds", timeout.as_secs_f64()),
+                    started,
+                )
+            }
+            Ok(Err((code, message))) => return failed(envelope.synapse, code, &message, started),
+            Ok(Ok(reply)) => reply,
+        };
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut axon = TerminalInfo {
+            status_code: Some(i64::from(status)),
+            status_message: header("bt_header_axon_status_message"),
+            process_time: header("bt_header_axon_process_time").and_then(|t| t.parse().ok()),
+            hotkey: Some(target.hotkey.to_ss58()),
+            ..TerminalInfo::default()
+        };
+        let synapse = if status == 200 {
+            match serde_json::from_slice::<Envelope<S>>(&body) {
+                Ok(reply) => {
+                    if let Some(info) = reply.axon {
+                        axon.process_time = axon.process_time.or(info.process_time);
+                        axon.status_message = axon.status_message.or(info.status_message);
+                    }
+                    reply.synapse
+                }
+                Err(error) => {
+                    return failed(
+                        envelope.synapse,
+                        422,
+                        &format!("Failed to parse response: {error}"),
+                        started,
+                    )
+                }
+            }
+        } else {
+            let message: Option<String> = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_owned));
+            axon.status_message = message.or(axon.status_message);
+            envelope.synapse
+        };
+        let dendrite = TerminalInfo {
+            status_code: axon.status_code,
+            status_message: axon.status_message.clone(),
+            process_time: Some(started.elapsed().as_secs_f64()),
+            ..TerminalInfo::default()
+        };
+        Answer { synapse, axon, dendrite }
+    }
+}
+
+fn failed<S>(synapse: S, code: i64, message: &str, started: Instant) -> Answer<S> {
+    let info = TerminalInfo {
+        status_code: Some(code),
+        status_message: Some(message.to_string()),
+        ..TerminalInfo::default()
+    };
+    let dendrite = TerminalInfo { process_time: Some(started.elapsed().as_secs_f64()), ..info.clone() };
+    Answer { synapse, axon: info, dendrite }
+}
+
+/// Awaits every future concurrently on the current task, keeping their order.
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (future, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                if let std::task::Poll::Ready(value) = future.as_mut().poll(cx) {
+                    *output = Some(value);
+                }
+            }
+        }
+        if outputs.iter().all(Option::is_some) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
