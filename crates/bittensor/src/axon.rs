@@ -3,7 +3,8 @@
 //!
 //! - the signature and nonce are verified **before** blacklist and priority, so those hooks
 //!   only see verified hotkeys, and handlers get the verified [`Caller`];
-//! - the nonce map is bounded; the request timeout is enforced; handlers run concurrently;
+//! - the nonce map is bounded, and requests sharing a uuid may arrive up to 2 s out of
+//!   order (never twice); the request timeout is enforced; handlers run concurrently;
 //! - a per-hotkey rate limit and priority-based shedding (503) protect the handlers.
 
 use std::collections::{HashMap, VecDeque};
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bt_primitives::{hex, verify, AccountId, Keypair, Signature};
+use bt_primitives::{hex, AccountId, Keypair, Signature, VerifyingKey};
 use bt_runtime::serving::AxonInfo;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -321,10 +322,43 @@ impl Metrics {
 type Blacklist = Arc<dyn Fn(&Caller) -> Option<String> + Send + Sync>;
 type Priority = Arc<dyn Fn(&Caller) -> f64 + Send + Sync>;
 
-/// Nonces seen per (hotkey, uuid), bounded: the oldest entries go first.
+/// How far behind the newest nonce of a (hotkey, uuid) a request may arrive: concurrent
+/// requests under one uuid (as the Python dendrite sends them) can reach different
+/// connections out of order.
+const REORDER_WINDOW_NS: i128 = 2_000_000_000;
+/// Nonces kept per (hotkey, uuid) at most.
+const NONCES_PER_KEY: usize = 4_096;
+
+/// The nonces of one (hotkey, uuid): everything at or below `floor` is refused, and so is
+/// any nonce in `seen` (a replay).
+#[derive(Default)]
+struct KeyNonces {
+    floor: i128,
+    seen: std::collections::BTreeSet<i128>,
+}
+
+impl KeyNonces {
+    fn accept(&mut self, nonce: i128) -> bool {
+        let behind = self.seen.last().is_some_and(|&newest| nonce < newest - REORDER_WINDOW_NS);
+        if nonce <= self.floor || behind || !self.seen.insert(nonce) {
+            return false;
+        }
+        let newest = self.seen.last().copied().unwrap_or(nonce);
+        while self.seen.len() > NONCES_PER_KEY
+            || self.seen.first().is_some_and(|&oldest| oldest < newest - REORDER_WINDOW_NS)
+        {
+            if let Some(oldest) = self.seen.pop_first() {
+                self.floor = self.floor.max(oldest);
+            }
+        }
+        true
+    }
+}
+
+/// Nonces per (hotkey, uuid), bounded: the least recently added keys go first.
 #[derive(Default)]
 struct Nonces {
-    last: HashMap<String, i128>,
+    keys: HashMap<String, KeyNonces>,
     order: VecDeque<String>,
 }
 
@@ -342,6 +376,7 @@ struct Shared {
     blacklist: Option<Blacklist>,
     priority: Option<Priority>,
     nonces: Mutex<Nonces>,
+    keys: Mutex<HashMap<AccountId, VerifyingKey>>,
     rate: Mutex<RateWindow>,
     in_flight: AtomicUsize,
     metrics: Metrics,
@@ -446,6 +481,7 @@ impl Axon {
             blacklist: self.blacklist,
             priority: self.priority,
             nonces: Mutex::new(Nonces::default()),
+            keys: Mutex::new(HashMap::new()),
             rate: Mutex::new(RateWindow::default()),
             in_flight: AtomicUsize::new(0),
             metrics: Metrics::default(),
@@ -521,43 +557,56 @@ fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Re
     let uuid = headers.uuid.clone().unwrap_or_default();
     let message =
         request_message(nonce, hotkey_text, &shared.hotkey.account().to_ss58(), &uuid, &headers.body_hash);
+    let key = verifying_key(shared, &hotkey);
     let signature = hex::decode(signature_text)
         .ok()
         .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
         .map(Signature)
-        .filter(|signature| verify(&hotkey, message.as_bytes(), signature));
+        .filter(|signature| key.as_ref().is_some_and(|key| key.verify(message.as_bytes(), signature)));
     if signature.is_none() {
         return Err(format!("Signature mismatch with {message} and {signature_text}"));
     }
     let key = format!("{hotkey_text}:{uuid}");
     let nonce_value = i128::from(nonce);
     let mut nonces = shared.nonces.lock().unwrap_or_else(|e| e.into_inner());
-    match nonces.last.get(&key) {
-        Some(&last) if nonce_value <= last => {
-            return Err("Nonce is too old, a newer one was last processed".into())
+    let known = nonces.keys.contains_key(&key);
+    if !known && headers.version.is_some_and(|v| v >= V_7_2_0) {
+        let window = ALLOWED_DELTA_NS + (headers.timeout * 1e9) as i128;
+        let age = now_ns() - nonce_value;
+        if age >= window {
+            return Err(format!(
+                "Nonce is too old: acceptable delta is {:.2} seconds but request was {:.2} seconds old",
+                window as f64 / 1e9,
+                age as f64 / 1e9
+            ));
         }
-        None if headers.version.is_some_and(|v| v >= V_7_2_0) => {
-            let window = ALLOWED_DELTA_NS + (headers.timeout * 1e9) as i128;
-            let age = now_ns() - nonce_value;
-            if age >= window {
-                return Err(format!(
-                    "Nonce is too old: acceptable delta is {:.2} seconds but request was {:.2} seconds old",
-                    window as f64 / 1e9,
-                    age as f64 / 1e9
-                ));
-            }
-        }
-        _ => {}
     }
-    if nonces.last.insert(key.clone(), nonce_value).is_none() {
+    if !nonces.keys.entry(key.clone()).or_default().accept(nonce_value) {
+        return Err("Nonce is too old, a newer one was last processed".into());
+    }
+    if !known {
         nonces.order.push_back(key);
         while nonces.order.len() > shared.config.max_nonce_entries {
             if let Some(old) = nonces.order.pop_front() {
-                nonces.last.remove(&old);
+                nonces.keys.remove(&old);
             }
         }
     }
     Ok(Caller { hotkey, uuid, nonce, ip: peer })
+}
+
+/// The decoded key of a caller, cached (bounded) across requests.
+fn verifying_key(shared: &Shared, hotkey: &AccountId) -> Option<VerifyingKey> {
+    let mut keys = shared.keys.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(key) = keys.get(hotkey) {
+        return Some(key.clone());
+    }
+    let key = VerifyingKey::new(hotkey)?;
+    if keys.len() >= 10_000 {
+        keys.clear();
+    }
+    keys.insert(*hotkey, key.clone());
+    Some(key)
 }
 
 fn rate_limited(shared: &Shared, hotkey: &AccountId) -> bool {
@@ -661,4 +710,23 @@ async fn pipeline(
     };
     shared.in_flight.fetch_sub(1, Ordering::AcqRel);
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_may_arrive_slightly_out_of_order_but_never_twice() {
+        let mut nonces = KeyNonces::default();
+        let second = 1_000_000_000_000i128;
+        assert!(nonces.accept(second));
+        assert!(nonces.accept(second + 10));
+        assert!(nonces.accept(second + 5), "a little out of order");
+        assert!(!nonces.accept(second + 5), "a replay");
+        assert!(!nonces.accept(second - REORDER_WINDOW_NS - 1), "too far behind");
+        assert!(nonces.accept(second + 3 * REORDER_WINDOW_NS));
+        assert!(!nonces.accept(second + 10), "evicted entries stay refused");
+        assert!(nonces.seen.len() <= 2);
+    }
 }

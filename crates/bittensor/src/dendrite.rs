@@ -70,7 +70,7 @@ fn new_uuid(seed: u64) -> String {
     let mut bytes = [0u8; 16];
     let _ = getrandom::getrandom(&mut bytes);
     bytes[..8].iter_mut().zip(seed.to_le_bytes()).for_each(|(b, s)| *b ^= s);
-    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let h = hex::encode_plain(&bytes);
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 

@@ -161,7 +161,7 @@ impl<S: Synapse> Envelope<S> {
 
 /// Lowercase hex SHA3-256 of UTF-8 text.
 pub fn sha3_hex(text: &str) -> String {
-    Sha3_256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    bt_primitives::hex::encode_plain(&Sha3_256::digest(text.as_bytes()))
 }
 
 /// The body hash (wire.md §1.4): SHA3-256 of the concatenated SHA3-256 hex digests of

@@ -1,12 +1,22 @@
 //! `0x`-prefixed hex text for bytes, as Substrate's JSON-RPC writes them.
 
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Two lowercase hex digits per byte, no prefix.
+pub fn encode_plain(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &byte in bytes {
+        out.push(DIGITS[usize::from(byte >> 4)] as char);
+        out.push(DIGITS[usize::from(byte & 15)] as char);
+    }
+    out
+}
+
 /// `0x` followed by two lowercase hex digits per byte.
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(2 + 2 * bytes.len());
     out.push_str("0x");
-    for byte in bytes {
-        out.push_str(&format!("{byte:02x}"));
-    }
+    out.push_str(&encode_plain(bytes));
     out
 }
 
@@ -63,6 +73,7 @@ mod tests {
     #[test]
     fn hex_round_trips_and_refuses_junk() {
         assert_eq!(encode(&[0, 171, 255]), "0x00abff");
+        assert_eq!(encode_plain(&[0x1f]), "1f");
         assert_eq!(decode("0x00abff"), Ok(vec![0, 171, 255]));
         assert_eq!(decode("00AB"), Ok(vec![0, 171]));
         assert_eq!(decode("0xabc"), Err(HexError::OddLength));

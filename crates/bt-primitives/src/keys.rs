@@ -154,16 +154,28 @@ impl std::fmt::Debug for Keypair {
     }
 }
 
+/// A decoded public key, to check many signatures from one signer without decoding the
+/// key each time.
+#[derive(Clone)]
+pub struct VerifyingKey(PublicKey);
+
+impl VerifyingKey {
+    /// The key of `account`, if it is a valid sr25519 public key.
+    pub fn new(account: &AccountId) -> Option<VerifyingKey> {
+        PublicKey::from_bytes(&account.0).ok().map(VerifyingKey)
+    }
+
+    /// Whether `signature` signs `message` under the `substrate` context.
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> bool {
+        schnorrkel::Signature::from_bytes(&signature.0)
+            .is_ok_and(|signature| self.0.verify_simple(SIGNING_CONTEXT, message, &signature).is_ok())
+    }
+}
+
 /// Whether `signature` is `signer`'s signature of `message` under the `substrate` context.
 /// Malformed keys or signatures are simply invalid.
 pub fn verify(signer: &AccountId, message: &[u8], signature: &Signature) -> bool {
-    let Ok(public) = PublicKey::from_bytes(&signer.0) else {
-        return false;
-    };
-    let Ok(signature) = schnorrkel::Signature::from_bytes(&signature.0) else {
-        return false;
-    };
-    public.verify_simple(SIGNING_CONTEXT, message, &signature).is_ok()
+    VerifyingKey::new(signer).is_some_and(|key| key.verify(message, signature))
 }
 
 /// Whether every `(signer, message, signature)` is valid, checked together in one batch
