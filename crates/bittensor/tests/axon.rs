@@ -276,3 +276,62 @@ async fn one_dendrite_queries_256_axons_at_once() {
     assert!(answers.iter().all(|a| a.is_success() && a.synapse.output == Some(14)));
     eprintln!("one round over 256 axons: {elapsed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn busy_axons_shed_low_priority_callers_and_limit_each_hotkey() {
+    let axon_key = Keypair::from_uri("//miner").unwrap();
+    let important = Keypair::from_uri("//big-validator").unwrap();
+    let important_account = important.account();
+    let config = AxonConfig { max_in_flight: 4, rate_limit_per_hotkey: 1_000, ..AxonConfig::default() };
+    let axon = Axon::new(axon_key.clone())
+        .with_config(config)
+        .attach(slow)
+        .priority(move |caller: &Caller| if caller.hotkey == important_account { 1.0 } else { 0.0 })
+        .serve(local())
+        .await
+        .unwrap();
+    let target = Target { addr: axon.addr, hotkey: axon_key.account() };
+    let small = Arc::new(Dendrite::new(Keypair::from_uri("//small-validator").unwrap()));
+    let big = Arc::new(Dendrite::new(important));
+    let call = |dendrite: Arc<Dendrite>, target: Target| {
+        tokio::spawn(async move {
+            dendrite.call(&target, Slow { delay: 0.5 }, Duration::from_secs(5)).await.status_code()
+        })
+    };
+    // Three low-priority requests: only half the capacity (2) is theirs.
+    let low: Vec<_> = (0..3).map(|_| call(small.clone(), target.clone())).collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The high-priority caller still gets in while the axon is half busy.
+    let high: Vec<_> = (0..2).map(|_| call(big.clone(), target.clone())).collect();
+    let mut low_codes = Vec::new();
+    for task in low {
+        low_codes.push(task.await.unwrap());
+    }
+    low_codes.sort();
+    assert_eq!(low_codes, vec![200, 200, 503]);
+    for task in high {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+
+    // A per-hotkey rate limit answers 429 beyond it.
+    let limited = Axon::new(axon_key.clone())
+        .with_config(AxonConfig { rate_limit_per_hotkey: 3, ..AxonConfig::default() })
+        .attach(double)
+        .serve(local())
+        .await
+        .unwrap();
+    let target = Target { addr: limited.addr, hotkey: axon_key.account() };
+    let dendrite = Dendrite::new(Keypair::from_uri("//chatty").unwrap());
+    // Eight calls within a few milliseconds: whichever one-second windows they fall in,
+    // one window holds more than three.
+    let mut codes = Vec::new();
+    for i in 0..8 {
+        codes.push(
+            dendrite
+                .call(&target, Dummy { input: i + 20, output: None }, Duration::from_secs(5))
+                .await
+                .status_code(),
+        );
+    }
+    assert!(codes.contains(&429) && codes.iter().filter(|&&c| c == 200).count() >= 3, "{codes:?}");
+}
