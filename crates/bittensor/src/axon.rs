@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bt_primitives::{hex, AccountId, Keypair, Signature, VerifyingKey};
 use bt_runtime::serving::AxonInfo;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
@@ -27,6 +27,12 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 use crate::synapse::{body_hash, request_message, Envelope, Ping, Synapse, VERSION_AS_INT};
+
+/// Where an axon listens unless told otherwise: 127.0.0.1:8091 (the SDK's port, on
+/// loopback only; announce a public address with [`AxonConfig::external_ip`]).
+pub fn default_addr() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 8091))
+}
 
 /// Nonces are accepted this far back on first contact, plus the request timeout.
 const ALLOWED_DELTA_NS: i128 = 4_000_000_000;
@@ -143,6 +149,51 @@ where
     }
 }
 
+/// Sends a streaming response's chunks; dropping it ends the response.
+pub type ChunkSender = tokio::sync::mpsc::Sender<Bytes>;
+
+struct StreamingRoute<S, F> {
+    handler: F,
+    _synapse: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S, F, Fut> Route for StreamingRoute<S, F>
+where
+    S: Synapse,
+    F: Fn(S, Caller, ChunkSender) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+{
+    fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
+        let envelope: Result<Envelope<S>, _> = if request.body.is_empty() {
+            Ok(Envelope::default())
+        } else {
+            serde_json::from_slice(&request.body)
+        };
+        let Ok(envelope) = envelope else {
+            return Box::pin(async move {
+                Reply::internal_error(&request.headers, "the body does not parse into the synapse")
+            });
+        };
+        if body_hash(&envelope.synapse) != request.headers.body_hash {
+            return Box::pin(async move {
+                Reply::internal_error(&request.headers, "the body hash does not match")
+            });
+        }
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        let future = (self.handler)(envelope.synapse.clone(), request.caller.clone(), sender);
+        let name = S::NAME;
+        tokio::spawn(async move {
+            // Errors after the headers cannot change the status; they end the stream.
+            if let Ok(Err(error)) = tokio::time::timeout(timeout, future).await {
+                eprintln!("axon: streaming handler {name} failed: {error}");
+            }
+        });
+        let mut reply = Reply::success(envelope, &request.headers, request.started.elapsed());
+        reply.stream = Some(receiver);
+        Box::pin(async move { reply })
+    }
+}
+
 /// The headers a request carries (wire.md §1.2), parsed.
 #[derive(Debug, Clone, Default)]
 struct RequestHeaders {
@@ -182,6 +233,35 @@ struct Reply {
     status: StatusCode,
     body: Vec<u8>,
     headers: Vec<(String, String)>,
+    /// For streaming routes: chunks sent after the headers, instead of `body`.
+    stream: Option<tokio::sync::mpsc::Receiver<Bytes>>,
+}
+
+/// A response body: whole, or chunks as a streaming handler sends them.
+pub enum ReplyBody {
+    /// The whole body.
+    Whole(Option<Bytes>),
+    /// Chunks until the handler drops its sender.
+    Chunks(tokio::sync::mpsc::Receiver<Bytes>),
+}
+
+impl http_body::Body for ReplyBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            ReplyBody::Whole(body) => {
+                std::task::Poll::Ready(body.take().map(|b| Ok(http_body::Frame::data(b))))
+            }
+            ReplyBody::Chunks(chunks) => {
+                chunks.poll_recv(cx).map(|chunk| chunk.map(|b| Ok(http_body::Frame::data(b))))
+            }
+        }
+    }
 }
 
 impl Reply {
@@ -211,7 +291,12 @@ impl Reply {
             ("bt_header_axon_version".to_string(), VERSION_AS_INT.to_string()),
         ];
         out.extend(Self::dendrite_echo(headers));
-        Reply { status, body: json!({ "message": message }).to_string().into_bytes(), headers: out }
+        Reply {
+            status,
+            body: json!({ "message": message }).to_string().into_bytes(),
+            headers: out,
+            stream: None,
+        }
     }
 
     fn internal_error(headers: &RequestHeaders, cause: &str) -> Reply {
@@ -253,14 +338,20 @@ impl Reply {
         ];
         out.extend(Self::dendrite_echo(headers));
         let body = serde_json::to_vec(&envelope).unwrap_or_else(|_| b"{}".to_vec());
-        Reply { status: StatusCode::OK, body, headers: out }
+        Reply { status: StatusCode::OK, body, headers: out, stream: None }
     }
 
-    fn into_response(self) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+    fn into_response(self) -> Response<ReplyBody> {
+        let streaming = self.stream.is_some();
+        let body = match self.stream {
+            Some(chunks) => ReplyBody::Chunks(chunks),
+            None => ReplyBody::Whole(Some(Bytes::from(self.body))),
+        };
+        let mut response = Response::new(body);
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let content_type = if streaming { "text/event-stream" } else { "application/json" };
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         for (name, value) in self.headers {
             if let (Ok(name), Ok(value)) =
                 (hyper::header::HeaderName::try_from(name), HeaderValue::from_str(&value))
@@ -434,6 +525,18 @@ impl Axon {
         self
     }
 
+    /// Serves streaming synapse `S` at `/S::NAME`: the headers go out at once (200,
+    /// `text/event-stream`), then every chunk `handler` sends, until it drops the sender.
+    pub fn attach_stream<S, F, Fut>(mut self, handler: F) -> Self
+    where
+        S: Synapse,
+        F: Fn(S, Caller, ChunkSender) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.routes.insert(S::NAME, Arc::new(StreamingRoute { handler, _synapse: std::marker::PhantomData }));
+        self
+    }
+
     /// Refuses verified callers for which `blacklist` gives a reason (403).
     pub fn blacklist(
         mut self,
@@ -468,8 +571,8 @@ impl Axon {
         }
     }
 
-    /// Binds `addr` (use 127.0.0.1 unless the axon must be public) and serves until the
-    /// returned handle is dropped or stopped.
+    /// Binds `addr` ([`default_addr`] is 127.0.0.1:8091) and serves until the returned
+    /// handle is dropped or stopped.
     pub async fn serve(self, addr: SocketAddr) -> std::io::Result<AxonHandle> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
@@ -625,12 +728,12 @@ fn rate_limited(shared: &Shared, hotkey: &AccountId) -> bool {
     *count > limit
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAddr) -> Response<ReplyBody> {
     let started = Instant::now();
     let route_name =
         request.uri().path().trim_start_matches('/').split('/').next().unwrap_or_default().to_string();
     if route_name == "metrics" && request.method() == hyper::Method::GET {
-        let mut response = Response::new(Full::new(Bytes::from(shared.metrics.text())));
+        let mut response = Response::new(ReplyBody::Whole(Some(Bytes::from(shared.metrics.text()))));
         response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
         return response;
     }

@@ -135,14 +135,14 @@ impl Dendrite {
         join_all(targets.iter().map(|target| self.call(target, synapse.clone(), timeout)).collect()).await
     }
 
-    async fn call_as<S: Synapse>(
+    /// The signed HTTP request for `synapse` (wire.md §1.2–§1.5).
+    fn prepare<S: Synapse>(
         &self,
         target: &Target,
         synapse: S,
         timeout: Duration,
         uuid: &str,
-    ) -> Answer<S> {
-        let started = Instant::now();
+    ) -> Result<Request<Full<Bytes>>, String> {
         let nonce = self.nonce();
         let hash = body_hash(&synapse);
         let me = self.hotkey.account().to_ss58();
@@ -166,7 +166,8 @@ impl Dendrite {
             hotkey: Some(axon_hotkey.clone()),
             ..TerminalInfo::default()
         });
-        let body = serde_json::to_vec(&envelope).unwrap_or_default();
+        let body = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
+        let envelope = &envelope;
         let headers = [
             ("name", S::NAME.to_string()),
             ("timeout", timeout.as_secs_f64().to_string()),
@@ -189,15 +190,79 @@ impl Dendrite {
                 request = request.header(name, value);
             }
         }
+        let fields = serde_json::to_value(&envelope.synapse).unwrap_or_default();
         for field in S::REQUIRED_FIELDS {
-            // base64 of a dummy value, as the Python dendrite sends; its value is unused.
-            request = request.header(format!("bt_header_input_obj_{field}"), "IiI=");
+            let dummy = input_obj_header(fields.get(*field).unwrap_or(&serde_json::Value::Null));
+            request = request.header(format!("bt_header_input_obj_{field}"), dummy);
         }
-        let request =
-            match request.header(CONTENT_TYPE, "application/json").body(Full::new(Bytes::from(body))) {
-                Ok(request) => request,
-                Err(error) => return failed(envelope.synapse, 400, &error.to_string(), started),
-            };
+        request
+            .header(CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Sends a streaming synapse: once the headers arrive, the answer yields the body's
+    /// chunks as the axon sends them.
+    pub async fn call_stream<S: Synapse>(
+        &self,
+        target: &Target,
+        synapse: S,
+        timeout: Duration,
+    ) -> Result<Stream, Answer<S>> {
+        let started = Instant::now();
+        let uuid = self.take_uuid();
+        let request = self.prepare(target, synapse.clone(), timeout, &uuid);
+        self.give_uuid(uuid);
+        let request = request.map_err(|e| failed(synapse.clone(), 400, &e, started))?;
+        let response = match tokio::time::timeout(timeout, self.client.request(request)).await {
+            Err(_) => {
+                return Err(failed(
+                    synapse,
+                    408,
+                    &format!("Request timeout after {} seconds", timeout.as_secs_f64()),
+                    started,
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(failed(
+                    synapse,
+                    503,
+                    &format!("Service unavailable at {}/{}: {e}", target.addr, S::NAME),
+                    started,
+                ))
+            }
+            Ok(Ok(response)) => response,
+        };
+        let status = i64::from(response.status().as_u16());
+        let message = response
+            .headers()
+            .get("bt_header_axon_status_message")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if status != 200 {
+            let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_owned));
+            return Err(failed(synapse, status, &message.unwrap_or_default(), started));
+        }
+        let axon =
+            TerminalInfo { status_code: Some(status), status_message: message, ..TerminalInfo::default() };
+        Ok(Stream { axon, body: response.into_body(), deadline: started + timeout })
+    }
+
+    async fn call_as<S: Synapse>(
+        &self,
+        target: &Target,
+        synapse: S,
+        timeout: Duration,
+        uuid: &str,
+    ) -> Answer<S> {
+        let started = Instant::now();
+        let request = match self.prepare(target, synapse.clone(), timeout, uuid) {
+            Ok(request) => request,
+            Err(error) => return failed(synapse, 400, &error, started),
+        };
         let exchange = async {
             let response = self
                 .client
@@ -212,13 +277,13 @@ impl Dendrite {
         let (status, headers, body) = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
                 return failed(
-                    envelope.synapse,
+                    synapse,
                     408,
                     &format!("Request timeout after {} seconds", timeout.as_secs_f64()),
                     started,
                 )
             }
-            Ok(Err((code, message))) => return failed(envelope.synapse, code, &message, started),
+            Ok(Err((code, message))) => return failed(synapse, code, &message, started),
             Ok(Ok(reply)) => reply,
         };
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -239,12 +304,7 @@ impl Dendrite {
                     reply.synapse
                 }
                 Err(error) => {
-                    return failed(
-                        envelope.synapse,
-                        422,
-                        &format!("Failed to parse response: {error}"),
-                        started,
-                    )
+                    return failed(synapse, 422, &format!("Failed to parse response: {error}"), started)
                 }
             }
         } else {
@@ -252,7 +312,7 @@ impl Dendrite {
                 .ok()
                 .and_then(|v| v["message"].as_str().map(str::to_owned));
             axon.status_message = message.or(axon.status_message);
-            envelope.synapse
+            synapse
         };
         let dendrite = TerminalInfo {
             status_code: axon.status_code,
@@ -261,6 +321,56 @@ impl Dendrite {
             ..TerminalInfo::default()
         };
         Answer { synapse, axon, dendrite }
+    }
+}
+
+/// The `bt_header_input_obj_<field>` value the Python dendrite sends for a required
+/// field: base64 of the JSON of an empty value of the field's type (`0`, `0.0`, `""`,
+/// `[]`, `{}`, `false`).
+pub fn input_obj_header(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let dummy = match value {
+        Value::Bool(_) => "false",
+        Value::Number(n) if n.is_f64() => "0.0",
+        Value::Number(_) => "0",
+        Value::String(_) => "\"\"",
+        Value::Array(_) => "[]",
+        Value::Object(_) => "{}",
+        Value::Null => "null",
+    };
+    base64(dummy.as_bytes())
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+        out.push_str(&"=".repeat(3 - chunk.len()));
+    }
+    out
+}
+
+/// A streaming answer: the axon's status, then the body's chunks.
+pub struct Stream {
+    /// The axon side (200 "Success").
+    pub axon: TerminalInfo,
+    body: hyper::body::Incoming,
+    deadline: Instant,
+}
+
+impl Stream {
+    /// The next chunk, or `None` at the end (or at the call's timeout).
+    pub async fn chunk(&mut self) -> Option<Bytes> {
+        loop {
+            let frame = tokio::time::timeout_at(self.deadline.into(), self.body.frame()).await.ok()??.ok()?;
+            if let Ok(data) = frame.into_data() {
+                return Some(data);
+            }
+        }
     }
 }
 
@@ -294,4 +404,20 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
     })
     .await;
     outputs.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn input_obj_headers_match_the_python_dendrite() {
+        // wire.md §1.2: "" → IiI=, 0 → MA==.
+        assert_eq!(input_obj_header(&json!("text")), "IiI=");
+        assert_eq!(input_obj_header(&json!(7)), "MA==");
+        assert_eq!(input_obj_header(&json!([1])), "W10=");
+        assert_eq!(input_obj_header(&json!({"a": 1})), "e30=");
+        assert_eq!(input_obj_header(&json!(1.5)), "MC4w");
+    }
 }

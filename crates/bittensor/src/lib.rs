@@ -7,13 +7,15 @@
 //! - [`weights`]: the SDK's weight normalisation and commit-reveal salts kept on disk;
 //! - [`synapse`]: the typed requests of the axon/dendrite protocol, body hashes and
 //!   signed messages in the Python SDK's wire format;
-//! - [`axon`] and [`dendrite`]: the miner's HTTP server and the validator's client.
+//! - [`axon`] and [`dendrite`]: the miner's HTTP server and the validator's client;
+//!   [`gate`] keeps an axon's blacklist and priority in step with the metagraph.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod axon;
 pub mod dendrite;
+pub mod gate;
 pub mod metagraph;
 pub mod subtensor;
 pub mod synapse;

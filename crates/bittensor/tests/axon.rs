@@ -335,3 +335,55 @@ async fn busy_axons_shed_low_priority_callers_and_limit_each_hotkey() {
     }
     assert!(codes.contains(&429) && codes.iter().filter(|&&c| c == 200).count() >= 3, "{codes:?}");
 }
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Tokens {
+    prompt: String,
+}
+
+impl Synapse for Tokens {
+    const NAME: &'static str = "Tokens";
+    const HASH_FIELDS: &'static [&'static str] = &["prompt"];
+    type Output = ();
+    fn deserialize(self) {}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn streaming_synapses_send_headers_first_then_chunks() {
+    let axon_key = Keypair::from_uri("//miner").unwrap();
+    let axon = Axon::new(axon_key.clone())
+        .attach_stream(|synapse: Tokens, _: Caller, chunks: bittensor::axon::ChunkSender| async move {
+            for word in synapse.prompt.split(' ') {
+                chunks.send(bytes::Bytes::from(format!("{word} "))).await?;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Ok(())
+        })
+        .serve(local())
+        .await
+        .unwrap();
+    let target = Target { addr: axon.addr, hotkey: axon_key.account() };
+    let dendrite = Dendrite::new(Keypair::from_uri("//validator").unwrap());
+    let started = Instant::now();
+    let mut stream = dendrite
+        .call_stream(&target, Tokens { prompt: "hello streaming world".into() }, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(50), "headers arrive before the chunks are done");
+    assert_eq!(stream.axon.status_code, Some(200));
+    let mut text = String::new();
+    let mut chunks = 0;
+    while let Some(chunk) = stream.chunk().await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        chunks += 1;
+    }
+    assert_eq!(text, "hello streaming world ");
+    assert!(chunks >= 2, "{chunks} chunks");
+    let wrong = Target { addr: axon.addr, hotkey: Keypair::from_uri("//other").unwrap().account() };
+    let refused = dendrite
+        .call_stream(&wrong, Tokens { prompt: "x".into() }, Duration::from_secs(5))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.status_code(), 401);
+}

@@ -113,6 +113,22 @@ async fn first_hour(commit_reveal: bool) {
     assert_eq!(Metagraph::load(&saved).unwrap(), metagraph);
     assert!(subtensor.reveal_pending(&validator_hot).await.unwrap().is_empty(), "nothing left to reveal");
 
+    // An axon gate fed by the metagraph: registered hotkeys with stake pass, others do not.
+    let gate = bittensor::gate::MetagraphGate::new(TAO);
+    gate.refresh(&subtensor, netuid).await.unwrap();
+    let caller = |hotkey: &Keypair| bittensor::Caller {
+        hotkey: hotkey.account(),
+        uuid: String::new(),
+        nonce: 0,
+        ip: std::net::Ipv4Addr::LOCALHOST.into(),
+    };
+    assert_eq!(gate.blacklist(&caller(&validator_hot)), None);
+    // The miner's hotkey belongs to the subnet owner's coldkey, so its incentive is
+    // withheld (§4.8) and it holds no stake.
+    assert!(gate.blacklist(&caller(&miner_hot)).unwrap().contains("below"));
+    assert!(gate.blacklist(&caller(&dev_key("Bob"))).unwrap().contains("not registered"));
+    assert_eq!(gate.priority(&caller(&validator_hot)), 1.0);
+
     if !commit_reveal {
         // With a rate limit, a second set_weights waits for it instead of failing.
         sudo(&subtensor, AdminCall::sudo_set_weights_set_rate_limit { netuid, weights_set_rate_limit: 10 })

@@ -50,6 +50,18 @@ impl Synapse for Slow {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Tokens {
+    prompt: String,
+}
+
+impl Synapse for Tokens {
+    const NAME: &'static str = "Tokens";
+    const HASH_FIELDS: &'static [&'static str] = &["prompt"];
+    type Output = ();
+    fn deserialize(self) {}
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Unknown {}
 
 impl Synapse for Unknown {
@@ -150,6 +162,13 @@ async fn the_rust_dendrite_queries_a_python_axon() {
     assert_eq!(late.status_code(), 408);
     let done = dendrite.call(&target, Slow { delay: 0.01, done: false }, timeout).await;
     assert!(done.output());
+    let mut stream =
+        dendrite.call_stream(&target, Tokens { prompt: "hello from python".into() }, timeout).await.unwrap();
+    let mut text = String::new();
+    while let Some(chunk) = stream.chunk().await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert_eq!(text, "hello from python ");
     let banned = Dendrite::new(blocked).call(&target, Dummy { input: 1, output: None }, timeout).await;
     assert_eq!(banned.status_code(), 403);
     assert!(banned.axon.status_message.unwrap().contains("blacklisted"));
@@ -263,4 +282,65 @@ async fn a_python_dendrite_queries_the_rust_axon() {
         assert!(body.contains(&text.replace(' ', "")), "{name}: {reply}");
         assert_eq!(reply["headers"]["content-type"], "application/json", "{name}: {reply}");
     }
+}
+
+/// A synapse whose hashed fields exercise Python's `str()` of floats, lists, dicts,
+/// strings with quotes, booleans and None.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Mixed {
+    small: f64,
+    big: f64,
+    items: Vec<serde_json::Value>,
+    table: std::collections::BTreeMap<String, Vec<i64>>,
+    quote: String,
+    flag: bool,
+    nothing: Option<i64>,
+}
+
+impl Synapse for Mixed {
+    const NAME: &'static str = "Mixed";
+    const HASH_FIELDS: &'static [&'static str] =
+        &["small", "big", "items", "table", "quote", "flag", "nothing"];
+    type Output = ();
+    fn deserialize(self) {}
+}
+
+#[test]
+fn body_hashes_equal_the_ones_python_computes() {
+    let Some(python) = python() else {
+        eprintln!("skipped: set BT_PYTHON to a Python with bittensor 10.x installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let program = r#"
+import typing, bittensor as bt
+class Mixed(bt.Synapse):
+    small: float = 0.0
+    big: float = 0.0
+    items: list = []
+    table: dict = {}
+    quote: str = ""
+    flag: bool = False
+    nothing: typing.Optional[int] = None
+    required_hash_fields: typing.ClassVar[typing.Tuple[str, ...]] = ("small", "big", "items", "table", "quote", "flag", "nothing")
+print(Mixed(small=1e-05, big=1e16, items=[1, 2.5, "a"], table={"k": [1, 2]}, quote="it's", flag=True).body_hash)
+print(Mixed(small=0.1, big=123456.789, items=[], table={}, quote="plain", flag=False, nothing=7).body_hash)
+"#;
+    let output = python_command(&python, dir.path()).args(["-c", program]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let hashes: Vec<&str> = stdout.lines().filter(|l| l.len() == 64).collect();
+    assert_eq!(hashes.len(), 2, "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    let first = Mixed {
+        small: 1e-5,
+        big: 1e16,
+        items: vec![serde_json::json!(1), serde_json::json!(2.5), serde_json::json!("a")],
+        table: [("k".to_string(), vec![1, 2])].into_iter().collect(),
+        quote: "it's".into(),
+        flag: true,
+        nothing: None,
+    };
+    let second =
+        Mixed { small: 0.1, big: 123456.789, quote: "plain".into(), nothing: Some(7), ..Mixed::default() };
+    assert_eq!(bittensor::synapse::body_hash(&first), hashes[0]);
+    assert_eq!(bittensor::synapse::body_hash(&second), hashes[1]);
 }
