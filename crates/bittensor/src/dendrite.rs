@@ -132,7 +132,36 @@ impl Dendrite {
         synapse: &S,
         timeout: Duration,
     ) -> Vec<Answer<S>> {
-        join_all(targets.iter().map(|target| self.call(target, synapse.clone(), timeout)).collect()).await
+        let started = Instant::now();
+        let uuids: Vec<String> = targets.iter().map(|_| self.take_uuid()).collect();
+        // Signing is the costly part of a round: sign on every core, then send all at once.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(targets.len()).max(1);
+        let per_thread = targets.len().div_ceil(threads).max(1);
+        let requests: Vec<Result<Request<Full<Bytes>>, String>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = targets
+                .chunks(per_thread)
+                .zip(uuids.chunks(per_thread))
+                .map(|(targets, uuids)| {
+                    scope.spawn(move || {
+                        targets
+                            .iter()
+                            .zip(uuids)
+                            .map(|(target, uuid)| self.prepare(target, synapse.clone(), timeout, uuid))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        });
+        let sends = targets
+            .iter()
+            .zip(requests)
+            .map(|(target, request)| self.send(target, request, synapse.clone(), timeout, started));
+        let answers = join_all(sends.collect()).await;
+        for uuid in uuids {
+            self.give_uuid(uuid);
+        }
+        answers
     }
 
     /// The signed HTTP request for `synapse` (wire.md §1.2–§1.5).
@@ -259,7 +288,20 @@ impl Dendrite {
         uuid: &str,
     ) -> Answer<S> {
         let started = Instant::now();
-        let request = match self.prepare(target, synapse.clone(), timeout, uuid) {
+        let request = self.prepare(target, synapse.clone(), timeout, uuid);
+        self.send(target, request, synapse, timeout, started).await
+    }
+
+    /// Sends a prepared request and reads the answer.
+    async fn send<S: Synapse>(
+        &self,
+        target: &Target,
+        request: Result<Request<Full<Bytes>>, String>,
+        synapse: S,
+        timeout: Duration,
+        started: Instant,
+    ) -> Answer<S> {
+        let request = match request {
             Ok(request) => request,
             Err(error) => return failed(synapse, 400, &error, started),
         };
