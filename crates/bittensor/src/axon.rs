@@ -461,7 +461,8 @@ struct RateWindow {
 }
 
 struct Shared {
-    hotkey: Keypair,
+    /// The axon's hotkey in SS58, part of every signed message.
+    hotkey_ss58: String,
     routes: HashMap<&'static str, Arc<dyn Route>>,
     config: AxonConfig,
     blacklist: Option<Blacklist>,
@@ -578,7 +579,7 @@ impl Axon {
         let local = listener.local_addr()?;
         let info = self.info(local.port());
         let shared = Arc::new(Shared {
-            hotkey: self.hotkey,
+            hotkey_ss58: self.hotkey.account().to_ss58(),
             routes: self.routes,
             config: self.config,
             blacklist: self.blacklist,
@@ -658,8 +659,7 @@ fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Re
     let nonce: u64 = nonce_text.trim().parse().map_err(|_| "Missing Nonce")?;
     let signature_text = headers.signature.as_deref().ok_or("Missing Signature")?;
     let uuid = headers.uuid.clone().unwrap_or_default();
-    let message =
-        request_message(nonce, hotkey_text, &shared.hotkey.account().to_ss58(), &uuid, &headers.body_hash);
+    let message = request_message(nonce, hotkey_text, &shared.hotkey_ss58, &uuid, &headers.body_hash);
     let key = verifying_key(shared, &hotkey);
     let signature = hex::decode(signature_text)
         .ok()

@@ -57,6 +57,8 @@ impl<S: Synapse> Answer<S> {
 /// Signs and sends synapses to axons.
 pub struct Dendrite {
     hotkey: Keypair,
+    /// The hotkey's SS58 text (signed in every request).
+    hotkey_ss58: String,
     client: Client<HttpConnector, Full<Bytes>>,
     /// Uuids not in use by an in-flight request: each request holds one, so requests
     /// under one uuid never race and reach an axon in nonce order.
@@ -81,6 +83,7 @@ impl Dendrite {
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(64).build(connector);
         Dendrite {
+            hotkey_ss58: hotkey.account().to_ss58(),
             hotkey,
             client,
             free_uuids: Mutex::new(Vec::new()),
@@ -174,7 +177,7 @@ impl Dendrite {
     ) -> Result<Request<Full<Bytes>>, String> {
         let nonce = self.nonce();
         let hash = body_hash(&synapse);
-        let me = self.hotkey.account().to_ss58();
+        let me = self.hotkey_ss58.clone();
         let axon_hotkey = target.hotkey.to_ss58();
         let signature = hex::encode(
             &self.hotkey.sign(request_message(nonce, &me, &axon_hotkey, uuid, &hash).as_bytes()).0,
