@@ -9,26 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bittensor::dendrite::Target;
-use bittensor::synapse::Synapse;
+use bittensor::peer::Dummy;
 use bittensor::Dendrite;
 use bt_primitives::Keypair;
 use clap::Parser;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Dummy {
-    input: i64,
-    output: Option<i64>,
-}
-
-impl Synapse for Dummy {
-    const NAME: &'static str = "Dummy";
-    const HASH_FIELDS: &'static [&'static str] = &["input"];
-    type Output = Option<i64>;
-    fn deserialize(self) -> Option<i64> {
-        self.output
-    }
-}
 
 #[derive(Parser)]
 struct Args {

@@ -8,27 +8,10 @@
 use std::net::SocketAddr;
 
 use bittensor::axon::HandlerError;
-use bittensor::synapse::Synapse;
+use bittensor::peer::Dummy;
 use bittensor::wallet::{KeySource, Wallet};
 use bittensor::{Axon, Caller};
 use clap::Parser;
-use serde::{Deserialize, Serialize};
-
-/// The echo synapse shared with the Python test peer.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Dummy {
-    input: i64,
-    output: Option<i64>,
-}
-
-impl Synapse for Dummy {
-    const NAME: &'static str = "Dummy";
-    const HASH_FIELDS: &'static [&'static str] = &["input"];
-    type Output = Option<i64>;
-    fn deserialize(self) -> Option<i64> {
-        self.output
-    }
-}
 
 #[derive(Parser)]
 struct Args {

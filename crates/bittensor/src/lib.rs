@@ -8,7 +8,8 @@
 //! - [`synapse`]: the typed requests of the axon/dendrite protocol, body hashes and
 //!   signed messages in the Python SDK's wire format;
 //! - [`axon`] and [`dendrite`]: the miner's HTTP server and the validator's client;
-//!   [`gate`] keeps an axon's blacklist and priority in step with the metagraph.
+//!   [`gate`] keeps an axon's blacklist and priority in step with the metagraph;
+//!   [`peer`] holds the test peer's synapses shared with the Python peer script.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod axon;
 pub mod dendrite;
 pub mod gate;
 pub mod metagraph;
+pub mod peer;
 pub mod subtensor;
 pub mod synapse;
 pub mod wallet;

@@ -282,22 +282,8 @@ pub const VERSION_AS_INT: i64 = 10_005_000;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::peer::Dummy;
     use serde_json::json;
-
-    #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-    struct Dummy {
-        input: i64,
-        output: Option<i64>,
-    }
-
-    impl Synapse for Dummy {
-        const NAME: &'static str = "Dummy";
-        const HASH_FIELDS: &'static [&'static str] = &["input"];
-        type Output = Option<i64>;
-        fn deserialize(self) -> Option<i64> {
-            self.output
-        }
-    }
 
     #[test]
     fn python_renderings_match_wire_md() {

@@ -8,36 +8,11 @@ use std::time::{Duration, Instant};
 
 use bittensor::axon::{AxonConfig, HandlerError};
 use bittensor::dendrite::Target;
+use bittensor::peer::{Dummy, Slow, Tokens};
 use bittensor::synapse::{body_hash, request_message, Ping, Synapse};
 use bittensor::{Axon, Caller, Dendrite};
 use bt_primitives::{hex, Keypair};
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Dummy {
-    input: i64,
-    output: Option<i64>,
-}
-
-impl Synapse for Dummy {
-    const NAME: &'static str = "Dummy";
-    const HASH_FIELDS: &'static [&'static str] = &["input"];
-    type Output = Option<i64>;
-    fn deserialize(self) -> Option<i64> {
-        self.output
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Slow {
-    delay: f64,
-}
-
-impl Synapse for Slow {
-    const NAME: &'static str = "Slow";
-    type Output = ();
-    fn deserialize(self) {}
-}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Unknown {}
@@ -142,7 +117,7 @@ async fn every_outcome_reaches_the_dendrite_as_the_python_sdk_reports_it() {
     let failing = dendrite.call(&target, Dummy { input: 13, output: None }, timeout).await;
     assert_eq!(failing.status_code(), 500);
     assert!(failing.axon.status_message.unwrap().starts_with("Internal Server Error #"));
-    let late = dendrite.call(&target, Slow { delay: 2.0 }, Duration::from_millis(200)).await;
+    let late = dendrite.call(&target, Slow { delay: 2.0, done: false }, Duration::from_millis(200)).await;
     assert_eq!(late.status_code(), 408);
     let blocked = Dendrite::new(banned).call(&target, Dummy { input: 1, output: None }, timeout).await;
     assert_eq!(blocked.status_code(), 403);
@@ -295,7 +270,10 @@ async fn busy_axons_shed_low_priority_callers_and_limit_each_hotkey() {
     let big = Arc::new(Dendrite::new(important));
     let call = |dendrite: Arc<Dendrite>, target: Target| {
         tokio::spawn(async move {
-            dendrite.call(&target, Slow { delay: 0.5 }, Duration::from_secs(5)).await.status_code()
+            dendrite
+                .call(&target, Slow { delay: 0.5, done: false }, Duration::from_secs(5))
+                .await
+                .status_code()
         })
     };
     // Three low-priority requests: only half the capacity (2) is theirs.
@@ -334,18 +312,6 @@ async fn busy_axons_shed_low_priority_callers_and_limit_each_hotkey() {
         );
     }
     assert!(codes.contains(&429) && codes.iter().filter(|&&c| c == 200).count() >= 3, "{codes:?}");
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Tokens {
-    prompt: String,
-}
-
-impl Synapse for Tokens {
-    const NAME: &'static str = "Tokens";
-    const HASH_FIELDS: &'static [&'static str] = &["prompt"];
-    type Output = ();
-    fn deserialize(self) {}
 }
 
 #[tokio::test(flavor = "multi_thread")]

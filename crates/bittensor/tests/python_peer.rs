@@ -13,53 +13,13 @@ use std::time::Duration;
 
 use bittensor::axon::HandlerError;
 use bittensor::dendrite::Target;
+use bittensor::peer::{Dummy, Slow, Tokens};
 use bittensor::synapse::Synapse;
 use bittensor::wallet::Wallet;
 use bittensor::{Axon, Caller, Dendrite};
 use bt_primitives::{AccountId, Keypair};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Dummy {
-    input: i64,
-    output: Option<i64>,
-}
-
-impl Synapse for Dummy {
-    const NAME: &'static str = "Dummy";
-    const HASH_FIELDS: &'static [&'static str] = &["input"];
-    type Output = Option<i64>;
-    fn deserialize(self) -> Option<i64> {
-        self.output
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Slow {
-    delay: f64,
-    done: bool,
-}
-
-impl Synapse for Slow {
-    const NAME: &'static str = "Slow";
-    type Output = bool;
-    fn deserialize(self) -> bool {
-        self.done
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Tokens {
-    prompt: String,
-}
-
-impl Synapse for Tokens {
-    const NAME: &'static str = "Tokens";
-    const HASH_FIELDS: &'static [&'static str] = &["prompt"];
-    type Output = ();
-    fn deserialize(self) {}
-}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Unknown {}
