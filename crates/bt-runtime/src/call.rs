@@ -271,19 +271,6 @@ pub enum AdminCall {
     sudo_set_sudo_key { new: AccountId },
 }
 
-impl Call {
-    /// The call's name, as `module.call`.
-    pub fn name(&self) -> String {
-        let debug = match self {
-            Call::Balances(call) => ("Balances", format!("{call:?}")),
-            Call::SubtensorModule(call) => ("SubtensorModule", format!("{call:?}")),
-            Call::AdminUtils(call) => ("AdminUtils", format!("{call:?}")),
-        };
-        let name = debug.1.split([' ', '{', '(']).next().unwrap_or_default().to_string();
-        format!("{}.{}", debug.0, name)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,7 +282,6 @@ mod tests {
         let bytes = call.encode();
         assert_eq!(&bytes[..4], &[7, 7, 3, 0]);
         assert_eq!(Call::decode(&mut &bytes[..]), Ok(call.clone()));
-        assert_eq!(call.name(), "SubtensorModule.burned_register");
         let transfer =
             Call::Balances(BalancesCall::transfer_keep_alive { dest: AccountId([1; 32]), value: 5.into() });
         assert_eq!(&transfer.encode()[..2], &[5, 3]);

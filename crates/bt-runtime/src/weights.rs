@@ -148,6 +148,17 @@ fn expired(commit_epoch: u64, reveal_period: u64, current_epoch: u64) -> bool {
     current_epoch > commit_epoch.saturating_add(reveal_period)
 }
 
+/// The subnet exists and has commit-reveal on.
+fn ensure_commit_reveal(state: &dyn State, netuid: NetUid) -> Result<(), Error> {
+    if !subnets::exists(state, netuid) {
+        return Err(Error::SubnetNotExists);
+    }
+    if !hp::CommitRevealWeightsEnabled::get(state, &netuid) {
+        return Err(Error::CommitRevealDisabled);
+    }
+    Ok(())
+}
+
 /// `commit_weights`, signed by the hotkey (§7.2).
 pub fn commit_weights(
     env: &mut Env,
@@ -155,12 +166,7 @@ pub fn commit_weights(
     netuid: NetUid,
     hash: [u8; 32],
 ) -> Result<(), Error> {
-    if !subnets::exists(env.state, netuid) {
-        return Err(Error::SubnetNotExists);
-    }
-    if !hp::CommitRevealWeightsEnabled::get(env.state, &netuid) {
-        return Err(Error::CommitRevealDisabled);
-    }
+    ensure_commit_reveal(env.state, netuid)?;
     let uid = neurons::uid_of(env.state, netuid, hotkey).ok_or(Error::HotKeyNotRegisteredInSubNet)?;
     let last_update = LastUpdate::get(env.state, &netuid).get(usize::from(uid)).copied().unwrap_or(0);
     if !rate_limit_passed(env.state, netuid, last_update, env.block) {
@@ -191,12 +197,7 @@ pub fn reveal_weights(
     salt: &[u16],
     version_key: u64,
 ) -> Result<(), Error> {
-    if !subnets::exists(env.state, netuid) {
-        return Err(Error::SubnetNotExists);
-    }
-    if !hp::CommitRevealWeightsEnabled::get(env.state, &netuid) {
-        return Err(Error::CommitRevealDisabled);
-    }
+    ensure_commit_reveal(env.state, netuid)?;
     let mut commits = WeightCommits::get(env.state, &(netuid, *hotkey));
     if commits.is_empty() {
         return Err(Error::NoWeightsCommitFound);

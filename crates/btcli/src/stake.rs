@@ -38,36 +38,27 @@ pub enum Command {
     },
     /// The coldkey's stake positions.
     List,
-    /// Move stake to another hotkey and/or subnet.
-    Move {
-        /// Subnet the stake is on.
-        #[arg(long)]
-        origin_netuid: u16,
-        /// Subnet to move it to.
-        #[arg(long)]
-        dest_netuid: u16,
-        /// Hotkey to move it to.
-        #[arg(long)]
-        dest: String,
-        /// Amount in alpha (TAO units).
-        #[arg(long)]
-        amount: String,
-    },
-    /// Give stake to another coldkey.
-    Transfer {
-        /// Subnet the stake is on.
-        #[arg(long)]
-        origin_netuid: u16,
-        /// Subnet it goes to.
-        #[arg(long)]
-        dest_netuid: u16,
-        /// The receiving coldkey.
-        #[arg(long)]
-        dest: String,
-        /// Amount in alpha (TAO units).
-        #[arg(long)]
-        amount: String,
-    },
+    /// Move stake to another hotkey (--dest) and/or subnet.
+    Move(Relocation),
+    /// Give stake to another coldkey (--dest).
+    Transfer(Relocation),
+}
+
+/// Where stake goes: `--dest` is the hotkey (move) or coldkey (transfer).
+#[derive(clap::Args)]
+pub struct Relocation {
+    /// Subnet the stake is on.
+    #[arg(long)]
+    origin_netuid: u16,
+    /// Subnet it goes to.
+    #[arg(long)]
+    dest_netuid: u16,
+    /// The receiving hotkey (move) or coldkey (transfer).
+    #[arg(long)]
+    dest: String,
+    /// Amount in alpha (TAO units).
+    #[arg(long)]
+    amount: String,
 }
 
 fn hotkey_or_wallet(ctx: &Ctx, given: Option<String>) -> anyhow::Result<bt_primitives::AccountId> {
@@ -133,7 +124,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
                 .collect();
             ctx.ui.show(&positions, || table(&["netuid", "hotkey", "stake", "registered"], rows));
         }
-        Command::Move { origin_netuid, dest_netuid, dest, amount } => {
+        Command::Move(Relocation { origin_netuid, dest_netuid, dest, amount }) => {
             let origin = ctx.hotkeypub()?;
             let dest = parse_address(&dest)?;
             let amount = parse_tao(&amount)?;
@@ -149,7 +140,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
                 format!("Moved {}", tao(amount))
             });
         }
-        Command::Transfer { origin_netuid, dest_netuid, dest, amount } => {
+        Command::Transfer(Relocation { origin_netuid, dest_netuid, dest, amount }) => {
             let hotkey = ctx.hotkeypub()?;
             let destination_coldkey = parse_address(&dest)?;
             let amount = parse_tao(&amount)?;

@@ -192,17 +192,7 @@ impl Wallet {
         password: Option<&str>,
         overwrite: bool,
     ) -> Result<KeyData, WalletError> {
-        let key = source.key()?;
-        self.check_free(&[self.coldkey_file(), self.coldkeypub_file()], overwrite)?;
-        self.coldkey_file().write(&key, password, self.kdf, true)?;
-        self.coldkeypub_file().write(&key.public(), None, self.kdf, true)?;
-        Ok(key)
-    }
-
-    /// Writes the public coldkey file alone (a watch-only wallet).
-    pub fn create_coldkeypub(&self, account: AccountId, overwrite: bool) -> Result<(), WalletError> {
-        let key = KeyData { account, pair: None, phrase: None, seed: None };
-        self.coldkeypub_file().write(&key, None, self.kdf, overwrite)
+        self.write_pair(self.coldkey_file(), self.coldkeypub_file(), source, password, overwrite)
     }
 
     /// Writes the hotkey from `source` (plain unless `password` is given) and its public file.
@@ -212,10 +202,23 @@ impl Wallet {
         password: Option<&str>,
         overwrite: bool,
     ) -> Result<KeyData, WalletError> {
+        self.write_pair(self.hotkey_file(), self.hotkeypub_file(), source, password, overwrite)
+    }
+
+    /// Writes a key from `source` and its public file, refusing to replace either unless
+    /// `overwrite`.
+    fn write_pair(
+        &self,
+        file: Keyfile,
+        public_file: Keyfile,
+        source: &KeySource,
+        password: Option<&str>,
+        overwrite: bool,
+    ) -> Result<KeyData, WalletError> {
         let key = source.key()?;
-        self.check_free(&[self.hotkey_file(), self.hotkeypub_file()], overwrite)?;
-        self.hotkey_file().write(&key, password, self.kdf, true)?;
-        self.hotkeypub_file().write(&key.public(), None, self.kdf, true)?;
+        self.check_free(&[file.clone(), public_file.clone()], overwrite)?;
+        file.write(&key, password, self.kdf, true)?;
+        public_file.write(&key.public(), None, self.kdf, true)?;
         Ok(key)
     }
 
