@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
         let mut n = 0;
         for _ in 0..count {
             let started = Instant::now();
-            n = Metagraph::sync(&subtensor, netuid, with_weights).await?.n;
+            n = Metagraph::sync(&subtensor, netuid, with_weights).await?.n();
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

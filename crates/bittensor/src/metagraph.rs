@@ -3,71 +3,25 @@
 
 use std::path::Path;
 
-use bt_primitives::{AccountId, BlockNumber, NetUid, RAO_PER_TAO};
-use bt_runtime::hyperparams::SubnetHyperparams;
+use bt_primitives::{AccountId, NetUid, RAO_PER_TAO};
 use bt_runtime::neurons::Row;
-use bt_runtime::serving::AxonInfo;
+use bt_runtime::views;
 use serde::{Deserialize, Serialize};
 
 use crate::subtensor::{ClientError, Subtensor};
 
-/// A subnet's metagraph at one block. Per-uid vectors are indexed by uid.
+/// A subnet's metagraph at one block: the chain's metagraph view (every per-uid vector by
+/// uid, in chain units) with normalised accessors. Fields read through to the view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Metagraph {
-    /// The subnet.
-    pub netuid: NetUid,
-    /// The block it was read at.
-    pub block: BlockNumber,
-    /// Number of uids.
-    pub n: u16,
-    /// `0..n`.
-    pub uids: Vec<u16>,
-    /// Hotkey per uid.
-    pub hotkeys: Vec<AccountId>,
-    /// Coldkey per uid.
-    pub coldkeys: Vec<AccountId>,
-    /// Served axon per uid.
-    pub axons: Vec<AxonInfo>,
-    /// Alpha stake on this subnet per uid (rao).
-    pub alpha_stake: Vec<u64>,
-    /// Root TAO stake per uid (rao).
-    pub tao_stake: Vec<u64>,
-    /// Stake weight per uid: alpha plus root TAO times the TAO weight (rao).
-    pub total_stake: Vec<u64>,
-    /// Incentive per uid (u16 proportion).
-    pub incentive: Vec<u16>,
-    /// Dividends per uid (u16 proportion).
-    pub dividends: Vec<u16>,
-    /// Consensus per uid (u16 proportion).
-    pub consensus: Vec<u16>,
-    /// Validator trust per uid (u16 proportion).
-    pub validator_trust: Vec<u16>,
-    /// Emission of the last epoch per uid (alpha rao).
-    pub emission: Vec<u64>,
-    /// Active per uid.
-    pub active: Vec<bool>,
-    /// Block of the last weights (or commit) per uid.
-    pub last_update: Vec<BlockNumber>,
-    /// Validator permit per uid.
-    pub validator_permit: Vec<bool>,
-    /// Registration block per uid.
-    pub block_at_registration: Vec<BlockNumber>,
-    /// Weight rows per uid, when synced with weights.
-    pub weights: Option<Vec<Row>>,
-    /// Bond rows per uid, when synced with weights.
-    pub bonds: Option<Vec<Row>>,
-    /// Blocks per epoch.
-    pub tempo: u16,
-    /// Block of the last epoch.
-    pub last_step: BlockNumber,
-    /// Epochs run so far.
-    pub epoch_index: u64,
-    /// The owner's coldkey.
-    pub owner_coldkey: AccountId,
-    /// The owner's hotkey.
-    pub owner_hotkey: AccountId,
-    /// The subnet's hyperparameters.
-    pub hparams: SubnetHyperparams,
+#[serde(transparent)]
+pub struct Metagraph(pub views::Metagraph);
+
+impl std::ops::Deref for Metagraph {
+    type Target = views::Metagraph;
+
+    fn deref(&self) -> &views::Metagraph {
+        &self.0
+    }
 }
 
 fn proportion(values: &[u16]) -> Vec<f64> {
@@ -103,36 +57,17 @@ impl Metagraph {
         netuid: NetUid,
         with_weights: bool,
     ) -> Result<Metagraph, ClientError> {
-        let view = subtensor.metagraph_view(netuid, with_weights).await?;
-        Ok(Metagraph {
-            netuid: view.netuid,
-            block: view.block,
-            n: view.hotkeys.len() as u16,
-            uids: (0..view.hotkeys.len() as u16).collect(),
-            hotkeys: view.hotkeys,
-            coldkeys: view.coldkeys,
-            axons: view.axons,
-            alpha_stake: view.alpha_stake,
-            tao_stake: view.tao_stake,
-            total_stake: view.total_stake,
-            incentive: view.incentive,
-            dividends: view.dividends,
-            consensus: view.consensus,
-            validator_trust: view.validator_trust,
-            emission: view.emission,
-            active: view.active,
-            last_update: view.last_update,
-            validator_permit: view.validator_permit,
-            block_at_registration: view.block_at_registration,
-            weights: view.weights,
-            bonds: view.bonds,
-            tempo: view.tempo,
-            last_step: view.last_step,
-            epoch_index: view.epoch_index,
-            owner_coldkey: view.owner_coldkey,
-            owner_hotkey: view.owner_hotkey,
-            hparams: view.hyperparameters,
-        })
+        Ok(Metagraph(subtensor.metagraph_view(netuid, with_weights).await?))
+    }
+
+    /// Number of uids.
+    pub fn n(&self) -> u16 {
+        self.hotkeys.len() as u16
+    }
+
+    /// `0..n`.
+    pub fn uids(&self) -> Vec<u16> {
+        (0..self.n()).collect()
     }
 
     /// Stake weight per uid in TAO (`S`).
@@ -184,7 +119,7 @@ impl Metagraph {
     /// synced with weights.
     pub fn W(&self) -> Vec<Vec<f64>> {
         let rows = self.weights.as_deref().unwrap_or_default();
-        dense(rows, usize::from(self.n), |row| {
+        dense(rows, usize::from(self.n()), |row| {
             let sum: f64 = row.iter().map(|&(_, v)| f64::from(v)).sum();
             if sum > 0.0 {
                 1.0 / sum
@@ -197,7 +132,7 @@ impl Metagraph {
     /// Bonds as an `n × n` matrix of proportions in [0, 1] (`B`); empty unless synced
     /// with weights.
     pub fn B(&self) -> Vec<Vec<f64>> {
-        dense(self.bonds.as_deref().unwrap_or_default(), usize::from(self.n), |_| 1.0 / f64::from(u16::MAX))
+        dense(self.bonds.as_deref().unwrap_or_default(), usize::from(self.n()), |_| 1.0 / f64::from(u16::MAX))
     }
 
     /// The uid of `hotkey`, if registered.

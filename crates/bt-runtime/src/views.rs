@@ -181,7 +181,10 @@ pub fn metagraph(state: &dyn State, netuid: NetUid, with_weights: bool) -> Optio
     let n = SubnetworkN::get(state, &netuid);
     let hotkeys: Vec<AccountId> =
         (0..n).map(|uid| hotkey_of(state, netuid, uid).unwrap_or_default()).collect();
-    let per_uid = |values: Vec<u16>| (0..n).map(|uid| at(&values, uid)).collect::<Vec<u16>>();
+    // Each per-uid vector is read once and padded or cut to `n`.
+    fn per_uid<T: Copy + Default>(values: Vec<T>, n: u16) -> Vec<T> {
+        (0..n).map(|uid| at(&values, uid)).collect()
+    }
     let pending = coinbase::pending(state, netuid);
     Some(Metagraph {
         netuid,
@@ -199,18 +202,18 @@ pub fn metagraph(state: &dyn State, netuid: NetUid, with_weights: bool) -> Optio
         hyperparameters: SubnetHyperparams::read(state, netuid),
         coldkeys: hotkeys.iter().map(|h| Owner::try_get(state, h).unwrap_or_default()).collect(),
         axons: hotkeys.iter().map(|h| Axons::get(state, &(netuid, *h))).collect(),
-        active: (0..n).map(|uid| at(&Active::get(state, &netuid), uid)).collect(),
-        validator_permit: (0..n).map(|uid| at(&ValidatorPermit::get(state, &netuid), uid)).collect(),
-        last_update: (0..n).map(|uid| at(&LastUpdate::get(state, &netuid), uid)).collect(),
+        active: per_uid(Active::get(state, &netuid), n),
+        validator_permit: per_uid(ValidatorPermit::get(state, &netuid), n),
+        last_update: per_uid(LastUpdate::get(state, &netuid), n),
         block_at_registration: (0..n).map(|uid| BlockAtRegistration::get(state, &(netuid, uid))).collect(),
-        emission: (0..n).map(|uid| at(&Emission::get(state, &netuid), uid)).collect(),
-        incentive: per_uid(Incentive::get(state, &netuid)),
-        dividends: per_uid(Dividends::get(state, &netuid)),
-        consensus: per_uid(Consensus::get(state, &netuid)),
-        validator_trust: per_uid(ValidatorTrust::get(state, &netuid)),
+        emission: per_uid(Emission::get(state, &netuid), n),
+        incentive: per_uid(Incentive::get(state, &netuid), n),
+        dividends: per_uid(Dividends::get(state, &netuid), n),
+        consensus: per_uid(Consensus::get(state, &netuid), n),
+        validator_trust: per_uid(ValidatorTrust::get(state, &netuid), n),
         trust: vec![0; usize::from(n)],
         rank: vec![0; usize::from(n)],
-        stake_weight: per_uid(StakeWeight::get(state, &netuid)),
+        stake_weight: per_uid(StakeWeight::get(state, &netuid), n),
         alpha_stake: hotkeys.iter().map(|h| staking::hotkey_stake(state, h, netuid)).collect(),
         tao_stake: hotkeys.iter().map(|h| staking::hotkey_stake(state, h, ROOT_NETUID)).collect(),
         total_stake: hotkeys.iter().map(|h| staking::stake_weight(state, h, netuid)).collect(),

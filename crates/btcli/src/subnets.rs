@@ -93,7 +93,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
             let m = ctx.ui.wait("Syncing the metagraph…", Metagraph::sync(&subtensor, netuid, false)).await?;
             let (stake, incentive, dividends, consensus, trust, emission) =
                 (m.S(), m.I(), m.D(), m.C(), m.Tv(), m.E());
-            let rows = (0..usize::from(m.n))
+            let rows = (0..usize::from(m.n()))
                 .map(|i| {
                     vec![
                         i.to_string(),
@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
                 format!(
                     "Subnet {netuid} at block #{}: {} uids, tempo {}, last epoch #{}\n{}",
                     m.block,
-                    m.n,
+                    m.n(),
                     m.tempo,
                     m.last_step,
                     table(
