@@ -191,14 +191,14 @@ impl Node {
     /// Authors, imports and finalizes the next block if the consensus engine says so.
     pub fn produce_block(&self) -> anyhow::Result<Option<Header>> {
         let mut notices = Vec::new();
-        let header = {
+        let (header, is_final) = {
             let mut chain = self.chain();
             let parent = chain.store.best_header().cloned().context("no best block")?;
             let Some(context) = chain.consensus.propose(&parent, now_ms()) else { return Ok(None) };
             let (block, changes, events) = self.author(&mut chain, &parent, &context, &mut notices);
             self.import(&mut chain, &parent, block, changes, events, &mut notices)?
         };
-        self.announce(&header, notices);
+        self.announce(&header, is_final, notices);
         Ok(Some(header))
     }
 
@@ -207,7 +207,7 @@ impl Node {
     /// state root before committing it.
     pub fn import_block(&self, block: Block) -> anyhow::Result<Header> {
         let mut notices = Vec::new();
-        let header = {
+        let (header, is_final) = {
             let mut chain = self.chain();
             let parent = chain.store.best_header().cloned().context("no best block")?;
             if !chain.consensus.verify(&parent, &block.header) {
@@ -240,7 +240,7 @@ impl Node {
             }
             self.import(&mut chain, &parent, block, changes, events, &mut notices)?
         };
-        self.announce(&header, notices);
+        self.announce(&header, is_final, notices);
         Ok(header)
     }
 
@@ -285,7 +285,7 @@ impl Node {
     }
 
     /// Import and finality: commits the executed block, updates the pool, and finalizes
-    /// it if the engine says so.
+    /// it if the engine says so. Returns the header and whether it is final.
     fn import(
         &self,
         chain: &mut Chain,
@@ -294,7 +294,7 @@ impl Node {
         changes: Changes,
         events: BlockEvents,
         notices: &mut Vec<(Hash, TransactionStatus)>,
-    ) -> anyhow::Result<Header> {
+    ) -> anyhow::Result<(Header, bool)> {
         let Chain { store, pool, consensus, finalized } = chain;
         if !consensus.verify(parent, &block.header) {
             bail!("consensus refused block #{}", block.header.number);
@@ -329,16 +329,16 @@ impl Node {
             epochs,
             if is_final { ", final" } else { "" }
         );
-        Ok(header)
+        Ok((header, is_final))
     }
 
     /// Tells subscribers about a new block and its transactions.
-    fn announce(&self, header: &Header, notices: Vec<(Hash, TransactionStatus)>) {
+    fn announce(&self, header: &Header, is_final: bool, notices: Vec<(Hash, TransactionStatus)>) {
         for (hash, status) in notices {
             self.notify(&hash, status);
         }
         let _ = self.heads.send(header.clone());
-        if self.chain().finalized.hash() == header.hash() {
+        if is_final {
             let _ = self.finalized_heads.send(header.clone());
         }
     }
