@@ -267,14 +267,10 @@ impl State for HistoricalState {
             return Some(value);
         }
         let (low, high) = (versioned_key(key, 0), versioned_key(key, self.number));
+        // The newest version at or before the block is the last one in the range.
         let range = self.history.range(low.as_slice()..=high.as_slice()).ok()?;
-        let mut latest = None;
-        for entry in range.flatten() {
-            if entry.0.value().len() == key.len() + 8 {
-                latest = Self::decode_version(entry.1.value());
-            }
-        }
-        latest
+        let latest = range.rev().flatten().find(|entry| entry.0.value().len() == key.len() + 8)?;
+        Self::decode_version(latest.1.value())
     }
 
     fn set(&mut self, key: &[u8], value: Vec<u8>) {
