@@ -60,16 +60,15 @@ pub(crate) fn yuma3(inputs: BondInputs) -> BondsAndDividends {
     let wb = &inputs.weights_for_bonds;
     let mut bonds = SparseMatrix::with_capacity(inputs.n, wb.n_entries());
     // Old bonds are `u16/65535`, read one row at a time.
-    let (mut old, mut row) = (Vec::new(), Vec::new());
+    let mut old = Vec::new();
     for (i, wb_row) in wb.rows().enumerate() {
         inputs.old_row(i, u16_proportion_to_fixed, &mut old);
         if liquid {
             let alpha = |j: u16, w, b| sigmoid.alpha(inputs.consensus[usize::from(j)], w, b);
-            sparse::ema_alpha_row(wb_row, &old, alpha, &mut row);
+            bonds.push_row_with(|row| sparse::ema_alpha_row(wb_row, &old, alpha, row));
         } else {
-            sparse::ema_row(wb_row, &old, alpha, &mut row);
+            bonds.push_row_with(|row| sparse::ema_row(wb_row, &old, alpha, row));
         }
-        bonds.push_row(&row);
     }
     let dividends = dividends_by_bond_share(&bonds, inputs.incentive, inputs.active_stake, inputs.n);
     BondsAndDividends { bonds, dividends }

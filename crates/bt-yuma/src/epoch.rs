@@ -307,12 +307,9 @@ fn masked_weights(
             && committed[i].is_none_or(|commit| commit >= registered[j])
     };
     let mut weights = SparseMatrix::with_capacity(n, input.weights.iter().take(n).map(Vec::len).sum());
-    let mut row = Vec::new();
     for i in 0..n {
         let stored = input.weights.get(i).map_or(&[][..], Vec::as_slice);
-        sparse::read_row(stored, n, u16_to_fixed, |j| keep(i, j), &mut row);
-        sparse::normalize_row(&mut row);
-        weights.push_row(&row);
+        sparse::normalize_row(weights.push_read_row(stored, n, u16_to_fixed, |j| keep(i, j)));
     }
     weights
 }

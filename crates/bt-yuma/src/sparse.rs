@@ -8,6 +8,7 @@
 
 use crate::fixed::{mul, Divisor, I32F32, ONE, ZERO};
 use crate::vector::{weighted_median, weighted_median_by};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 /// One sparse row: `(column, value)` pairs sorted by column.
@@ -25,7 +26,7 @@ impl SparseMatrix {
     pub fn with_capacity(rows: usize, entries: usize) -> SparseMatrix {
         let mut start = Vec::with_capacity(rows + 1);
         start.push(0);
-        SparseMatrix { start, entries: Vec::with_capacity(entries) }
+        SparseMatrix { start, entries: spare_buffer(entries) }
     }
 
     /// A matrix of the given rows (each sorted by column).
@@ -47,6 +48,17 @@ impl SparseMatrix {
         }
         self.entries.extend_from_slice(row);
         self.start.push(self.entries.len());
+    }
+
+    /// Appends the row that `fill` appends to the entry buffer (sorted by column).
+    pub fn push_row_with(&mut self, fill: impl FnOnce(&mut Vec<(u16, I32F32)>)) -> &mut [(u16, I32F32)] {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        let from = self.entries.len();
+        fill(&mut self.entries);
+        self.start.push(self.entries.len());
+        &mut self.entries[from..]
     }
 
     /// Number of rows.
@@ -108,6 +120,54 @@ impl SparseMatrix {
     }
 }
 
+thread_local! {
+    /// Entry buffers of dropped matrices, kept for the next matrices built on this thread.
+    /// An epoch at n = 4096 fills two 16 MB matrices; memory the allocator hands out fresh
+    /// costs a page fault per 4 KiB, about as much as the epoch's arithmetic.
+    static SPARE: RefCell<Vec<Vec<(u16, I32F32)>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Most spare buffers kept per thread.
+const SPARE_BUFFERS: usize = 4;
+/// Buffers smaller than this are simply freed.
+const SPARE_MIN_ENTRIES: usize = 4096;
+
+/// An empty buffer for `entries` entries: the smallest spare one that fits, else the
+/// largest spare one grown, else a new one.
+fn spare_buffer(entries: usize) -> Vec<(u16, I32F32)> {
+    let spare = SPARE
+        .try_with(|spare| {
+            let mut spare = spare.try_borrow_mut().ok()?;
+            let fits = (0..spare.len()).filter(|&k| spare[k].capacity() >= entries);
+            let pick = fits
+                .min_by_key(|&k| spare[k].capacity())
+                .or_else(|| (0..spare.len()).max_by_key(|&k| spare[k].capacity()))?;
+            Some(spare.swap_remove(pick))
+        })
+        .ok()
+        .flatten();
+    let mut buffer = spare.unwrap_or_default();
+    buffer.reserve(entries);
+    buffer
+}
+
+impl Drop for SparseMatrix {
+    fn drop(&mut self) {
+        let mut entries = std::mem::take(&mut self.entries);
+        if entries.capacity() < SPARE_MIN_ENTRIES {
+            return;
+        }
+        entries.clear();
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                if spare.len() < SPARE_BUFFERS {
+                    spare.push(entries);
+                }
+            }
+        });
+    }
+}
+
 /// Reads stored `u16` rows into a sparse matrix of `n` rows and columns, keeping entry
 /// `(i, j)` only where `keep(i, j)` holds (see [`read_row`]).
 pub fn from_u16_rows(
@@ -117,13 +177,25 @@ pub fn from_u16_rows(
     keep: impl Fn(usize, usize) -> bool,
 ) -> SparseMatrix {
     let mut matrix = SparseMatrix::with_capacity(n, rows.iter().take(n).map(Vec::len).sum());
-    let mut row = Vec::new();
     for i in 0..n {
         let stored = rows.get(i).map_or(&[][..], Vec::as_slice);
-        read_row(stored, n, &convert, |j| keep(i, j), &mut row);
-        matrix.push_row(&row);
+        matrix.push_read_row(stored, n, &convert, |j| keep(i, j));
     }
     matrix
+}
+
+impl SparseMatrix {
+    /// Appends stored `u16` row `stored` as [`read_row`] reads it, straight into the
+    /// matrix, and returns the new row.
+    pub fn push_read_row(
+        &mut self,
+        stored: &[(u16, u16)],
+        n: usize,
+        convert: impl Fn(u16) -> I32F32,
+        keep: impl Fn(usize) -> bool,
+    ) -> &mut [(u16, I32F32)] {
+        self.push_row_with(|entries| append_read(stored, n, convert, keep, entries))
+    }
 }
 
 /// Reads one stored `u16` row into `row`, replacing its contents: columns `≥ n` and those
@@ -137,12 +209,36 @@ pub fn read_row(
     row: &mut SparseRow,
 ) {
     row.clear();
-    row.extend(
-        stored.iter().filter(|&&(j, _)| (j as usize) < n && keep(j as usize)).map(|&(j, v)| (j, convert(v))),
-    );
+    append_read(stored, n, convert, keep, row);
+}
+
+/// [`read_row`], appending to `out`: only the appended entries are sorted.
+fn append_read(
+    stored: &[(u16, u16)],
+    n: usize,
+    convert: impl Fn(u16) -> I32F32,
+    keep: impl Fn(usize) -> bool,
+    out: &mut Vec<(u16, I32F32)>,
+) {
+    let from = out.len();
+    out.reserve(stored.len());
+    for &(j, v) in stored {
+        if usize::from(j) < n && keep(usize::from(j)) {
+            out.push((j, convert(v)));
+        }
+    }
+    let row = &mut out[from..];
     if !row.is_sorted_by(|a, b| a.0 < b.0) {
+        // A stable sort keeps the first of a repeated column in front.
         row.sort_by_key(|&(j, _)| j);
-        row.dedup_by_key(|&mut (j, _)| j);
+        let mut kept = 0;
+        for k in 0..row.len() {
+            if kept == 0 || row[k].0 != row[kept - 1].0 {
+                row[kept] = row[k];
+                kept += 1;
+            }
+        }
+        out.truncate(from + kept);
     }
 }
 
@@ -312,18 +408,15 @@ pub fn interpolate(a: SparseMatrix, b: SparseMatrix, ratio: I32F32) -> SparseMat
 /// `α·new + (1 − α)·old` per cell, kept where positive (entries only in `old` decay).
 pub fn mat_ema(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> SparseMatrix {
     let mut result = SparseMatrix::with_capacity(new.n_rows(), new.n_entries().max(old.n_entries()));
-    let mut row = Vec::new();
     for (rn, ro) in new.rows().zip(old.rows()) {
-        ema_row(rn, ro, alpha, &mut row);
-        result.push_row(&row);
+        result.push_row_with(|row| ema_row(rn, ro, alpha, row));
     }
     result
 }
 
-/// One row of [`mat_ema`], written into `row`.
+/// One row of [`mat_ema`], appended to `row`.
 pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row: &mut SparseRow) {
     let one_minus_alpha = ONE.saturating_sub(alpha);
-    row.clear();
     merge_rows(new, old, |j, x, y| {
         let v = mul(alpha, x.unwrap_or(ZERO)).saturating_add(mul(one_minus_alpha, y.unwrap_or(ZERO)));
         if v > ZERO {
@@ -339,24 +432,18 @@ pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row:
 /// `alpha[i][k]` is the coefficient of `new`'s row `i`, entry `k`.
 pub fn mat_ema_alpha(new: &SparseMatrix, old: &SparseMatrix, alpha: &[Vec<I32F32>]) -> SparseMatrix {
     let mut result = SparseMatrix::with_capacity(new.n_rows(), new.n_entries());
-    let mut row = Vec::new();
     for ((rn, ro), ra) in new.rows().zip(old.rows()).zip(alpha) {
         let mut k = 0;
-        ema_alpha_row(
-            rn,
-            ro,
-            |_, _, _| {
-                k += 1;
-                ra.get(k - 1).copied().unwrap_or(ZERO)
-            },
-            &mut row,
-        );
-        result.push_row(&row);
+        let alpha = |_, _, _| {
+            k += 1;
+            ra.get(k - 1).copied().unwrap_or(ZERO)
+        };
+        result.push_row_with(|row| ema_alpha_row(rn, ro, alpha, row));
     }
     result
 }
 
-/// One row of [`mat_ema_alpha`], written into `row`, with `alpha(j, new_ij, old_ij)` giving
+/// One row of [`mat_ema_alpha`], appended to `row`, with `alpha(j, new_ij, old_ij)` giving
 /// each coefficient (called for the columns of `new`, in order).
 pub fn ema_alpha_row(
     new: &[(u16, I32F32)],
@@ -364,7 +451,6 @@ pub fn ema_alpha_row(
     mut alpha: impl FnMut(u16, I32F32, I32F32) -> I32F32,
     row: &mut SparseRow,
 ) {
-    row.clear();
     merge_rows(new, old, |j, x, y| {
         let Some(x) = x else { return };
         let y = y.unwrap_or(ZERO);
@@ -400,76 +486,85 @@ pub fn weighted_median_col(stake: &[I32F32], matrix: &SparseMatrix, n: usize, ka
             .iter()
             .all(|&i| matrix.row(i).iter().all(|&(_, w)| w >= ZERO && w.to_bits() < 1 << (63 - VOTER_BITS)));
     if packs {
-        let mut columns = Columns::transpose(&voters, &voter_stake, matrix, n, |voter, score| {
-            (score.to_bits() as u64) << VOTER_BITS | voter as u64
-        });
+        let vote = |voter: usize, score: I32F32| (score.to_bits() as u64) << VOTER_BITS | voter as u64;
         let score = |key: &u64| I32F32::from_bits((key >> VOTER_BITS) as i64);
         let stake = |key: &u64| voter_stake[(key & ((1 << VOTER_BITS) - 1)) as usize];
-        (0..n)
-            .map(|j| {
-                let (votes, listed) = columns.column(j);
-                weighted_median_by(votes, score, stake, unlisted(listed), minority)
-            })
-            .collect()
+        by_column(&voters, &voter_stake, matrix, n, vote, |votes, listed| {
+            weighted_median_by(votes, score, stake, unlisted(listed), minority)
+        })
     } else {
-        let mut columns =
-            Columns::transpose(&voters, &voter_stake, matrix, n, |voter, score| (score, voter_stake[voter]));
-        (0..n)
-            .map(|j| {
-                let (votes, listed) = columns.column(j);
-                weighted_median(votes, unlisted(listed), minority)
-            })
-            .collect()
+        let vote = |voter: usize, score: I32F32| (score, voter_stake[voter]);
+        by_column(&voters, &voter_stake, matrix, n, vote, |votes, listed| {
+            weighted_median(votes, unlisted(listed), minority)
+        })
     }
 }
 
 /// Bits for the voter index in a packed vote.
 const VOTER_BITS: u32 = 20;
 
-/// The voters' entries by column, and the stake listed in each column.
-struct Columns<T> {
-    start: Vec<usize>,
-    votes: Vec<T>,
-    listed_stake: Vec<I32F32>,
-}
+/// Votes gathered per block of columns: the block buffer (512 KiB of packed votes) stays
+/// in cache and is reused, instead of transposing the whole matrix at once.
+const BLOCK_VOTES: usize = 1 << 16;
 
-impl<T: Copy + Default> Columns<T> {
-    /// Column `j`'s votes are `vote(voter, score)` for each voter with an entry in `j`.
-    fn transpose(
-        voters: &[usize],
-        voter_stake: &[I32F32],
-        matrix: &SparseMatrix,
-        n: usize,
-        vote: impl Fn(usize, I32F32) -> T,
-    ) -> Columns<T> {
-        let entries = |i: usize| matrix.row(i).iter().filter(move |&&(j, _)| (j as usize) < n);
-        let mut start = vec![0usize; n + 1];
-        for &i in voters {
-            for &(j, _) in entries(i) {
-                start[j as usize + 1] += 1;
-            }
+/// `f(votes, listed)` for each of the `n` columns in order, where `votes` holds
+/// `vote(voter, score)` for each voter with an entry in the column (in voter order) and
+/// `listed` is the stake of those voters.
+fn by_column<T: Copy + Default>(
+    voters: &[usize],
+    voter_stake: &[I32F32],
+    matrix: &SparseMatrix,
+    n: usize,
+    vote: impl Fn(usize, I32F32) -> T,
+    mut f: impl FnMut(&mut [T], I32F32) -> I32F32,
+) -> Vec<I32F32> {
+    let mut count = vec![0usize; n];
+    let mut listed = vec![ZERO; n];
+    for (voter, &i) in voters.iter().enumerate() {
+        for &(j, _) in matrix.row(i).iter().take_while(|&&(j, _)| usize::from(j) < n) {
+            count[usize::from(j)] += 1;
+            listed[usize::from(j)] = listed[usize::from(j)].saturating_add(voter_stake[voter]);
         }
-        for j in 0..n {
-            start[j + 1] += start[j];
+    }
+    // Each voter's position in its row: rows are sorted by column, so blocks of columns
+    // are met in order.
+    let mut cursor = vec![0usize; voters.len()];
+    let mut buffer: Vec<T> = Vec::new();
+    let mut next: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(n);
+    let mut first = 0;
+    while first < n {
+        let mut end = first + 1;
+        let mut size = count[first];
+        while end < n && size + count[end] <= BLOCK_VOTES {
+            size += count[end];
+            end += 1;
         }
-        let mut votes = vec![T::default(); start[n]];
-        let mut next = start.clone();
-        let mut listed_stake = vec![ZERO; n];
+        buffer.clear();
+        buffer.resize(size, T::default());
+        next.clear();
+        next.extend(count[first..end].iter().scan(0, |at, &c| {
+            let start = *at;
+            *at += c;
+            Some(start)
+        }));
         for (voter, &i) in voters.iter().enumerate() {
-            for &(j, score) in entries(i) {
-                let j = j as usize;
-                votes[next[j]] = vote(voter, score);
-                next[j] += 1;
-                listed_stake[j] = listed_stake[j].saturating_add(voter_stake[voter]);
+            let row = matrix.row(i);
+            while let Some(&(j, score)) = row.get(cursor[voter]).filter(|&&(j, _)| usize::from(j) < end) {
+                let slot = &mut next[usize::from(j) - first];
+                buffer[*slot] = vote(voter, score);
+                *slot += 1;
+                cursor[voter] += 1;
             }
         }
-        Columns { start, votes, listed_stake }
+        let mut from = 0;
+        for j in first..end {
+            out.push(f(&mut buffer[from..from + count[j]], listed[j]));
+            from += count[j];
+        }
+        first = end;
     }
-
-    /// Column `j`'s votes and the stake they carry.
-    fn column(&mut self, j: usize) -> (&mut [T], I32F32) {
-        (&mut self.votes[self.start[j]..self.start[j + 1]], self.listed_stake[j])
-    }
+    out
 }
 
 #[cfg(test)]
@@ -493,6 +588,18 @@ mod tests {
 
     fn m(rows: Vec<SparseRow>) -> SparseMatrix {
         SparseMatrix::from_rows(&rows)
+    }
+
+    #[test]
+    fn dropped_matrices_lend_their_buffers_to_the_next_ones() {
+        let big = SparseMatrix::from_rows(&vec![vec![(1, ONE); 100]; 100]);
+        let capacity = big.entries.capacity();
+        drop(big);
+        let mut next = SparseMatrix::with_capacity(3, 10);
+        assert!(next.entries.capacity() >= capacity, "the spare buffer is reused");
+        assert_eq!((next.n_rows(), next.n_entries()), (0, 0), "and starts empty");
+        next.push_row(&[(0, ONE)]);
+        assert_eq!(next.to_rows(), vec![vec![(0, ONE)]]);
     }
 
     #[test]
