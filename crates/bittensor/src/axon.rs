@@ -27,6 +27,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 use crate::synapse::{body_hash, request_message, Envelope, Ping, Synapse, VERSION_AS_INT};
+use crate::verifier::Verifier;
 
 /// Where an axon listens unless told otherwise: 127.0.0.1:8091 (the SDK's port, on
 /// loopback only; announce a public address with [`AxonConfig::external_ip`]).
@@ -232,7 +233,7 @@ impl RequestHeaders {
 struct Reply {
     status: StatusCode,
     body: Vec<u8>,
-    headers: Vec<(String, String)>,
+    headers: Vec<(&'static str, String)>,
     /// For streaming routes: chunks sent after the headers, instead of `body`.
     stream: Option<tokio::sync::mpsc::Receiver<Bytes>>,
 }
@@ -265,30 +266,27 @@ impl http_body::Body for ReplyBody {
 }
 
 impl Reply {
-    fn dendrite_echo(headers: &RequestHeaders) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut add = |name: &str, value: Option<String>| {
-            if let Some(value) = value {
-                out.push((format!("bt_header_dendrite_{name}"), value));
-            }
-        };
-        add("ip", headers.peer.map(|ip| ip.to_string()));
-        add("version", headers.version.map(|v| v.to_string()));
-        add("nonce", headers.nonce.clone());
-        add("uuid", headers.uuid.clone());
-        add("hotkey", headers.hotkey.clone());
-        add("signature", headers.signature.clone());
-        out
+    fn dendrite_echo(headers: &RequestHeaders) -> impl Iterator<Item = (&'static str, String)> {
+        [
+            ("bt_header_dendrite_ip", headers.peer.map(|ip| ip.to_string())),
+            ("bt_header_dendrite_version", headers.version.map(|v| v.to_string())),
+            ("bt_header_dendrite_nonce", headers.nonce.clone()),
+            ("bt_header_dendrite_uuid", headers.uuid.clone()),
+            ("bt_header_dendrite_hotkey", headers.hotkey.clone()),
+            ("bt_header_dendrite_signature", headers.signature.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
     }
 
     fn error(headers: &RequestHeaders, status: StatusCode, message: String, started: Instant) -> Reply {
         let mut out = vec![
-            ("name".to_string(), headers.name.clone()),
-            ("timeout".to_string(), headers.timeout.to_string()),
-            ("bt_header_axon_status_code".to_string(), status.as_u16().to_string()),
-            ("bt_header_axon_status_message".to_string(), message.clone()),
-            ("bt_header_axon_process_time".to_string(), started.elapsed().as_secs_f64().to_string()),
-            ("bt_header_axon_version".to_string(), VERSION_AS_INT.to_string()),
+            ("name", headers.name.clone()),
+            ("timeout", headers.timeout.to_string()),
+            ("bt_header_axon_status_code", status.as_u16().to_string()),
+            ("bt_header_axon_status_message", message.clone()),
+            ("bt_header_axon_process_time", started.elapsed().as_secs_f64().to_string()),
+            ("bt_header_axon_version", VERSION_AS_INT.to_string()),
         ];
         out.extend(Self::dendrite_echo(headers));
         Reply {
@@ -327,14 +325,14 @@ impl Reply {
         envelope.axon = Some(axon);
         let hash = body_hash(&envelope.synapse);
         let mut out = vec![
-            ("name".to_string(), S::NAME.to_string()),
-            ("timeout".to_string(), envelope.timeout.unwrap_or(headers.timeout).to_string()),
-            ("bt_header_axon_status_code".to_string(), "200".to_string()),
-            ("bt_header_axon_status_message".to_string(), "Success".to_string()),
-            ("bt_header_axon_process_time".to_string(), process_time.as_secs_f64().to_string()),
-            ("header_size".to_string(), "0".to_string()),
-            ("total_size".to_string(), "0".to_string()),
-            ("computed_body_hash".to_string(), hash),
+            ("name", S::NAME.to_string()),
+            ("timeout", envelope.timeout.unwrap_or(headers.timeout).to_string()),
+            ("bt_header_axon_status_code", "200".to_string()),
+            ("bt_header_axon_status_message", "Success".to_string()),
+            ("bt_header_axon_process_time", process_time.as_secs_f64().to_string()),
+            ("header_size", "0".to_string()),
+            ("total_size", "0".to_string()),
+            ("computed_body_hash", hash),
         ];
         out.extend(Self::dendrite_echo(headers));
         let body = serde_json::to_vec(&envelope).unwrap_or_else(|_| b"{}".to_vec());
@@ -352,11 +350,10 @@ impl Reply {
         let headers = response.headers_mut();
         let content_type = if streaming { "text/event-stream" } else { "application/json" };
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.reserve(self.headers.len());
         for (name, value) in self.headers {
-            if let (Ok(name), Ok(value)) =
-                (hyper::header::HeaderName::try_from(name), HeaderValue::from_str(&value))
-            {
-                headers.insert(name, value);
+            if let Ok(value) = HeaderValue::try_from(value) {
+                headers.insert(hyper::header::HeaderName::from_static(name), value);
             }
         }
         response
@@ -379,7 +376,10 @@ struct RouteMetrics {
 impl Metrics {
     fn record(&self, route: &str, status: StatusCode, elapsed: Duration) {
         let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = routes.entry(route.to_string()).or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), RouteMetrics::default());
+        }
+        let Some(entry) = routes.get_mut(route) else { return };
         entry.requests += 1;
         *entry.statuses.entry(status.as_u16()).or_default() += 1;
         entry.seconds += elapsed.as_secs_f64();
@@ -468,7 +468,9 @@ struct Shared {
     blacklist: Option<Blacklist>,
     priority: Option<Priority>,
     nonces: Mutex<Nonces>,
-    keys: Mutex<HashMap<AccountId, VerifyingKey>>,
+    /// Callers' accounts and keys by SS58 text.
+    keys: Mutex<HashMap<String, (AccountId, VerifyingKey)>>,
+    verifier: Arc<Verifier>,
     rate: Mutex<RateWindow>,
     in_flight: AtomicUsize,
     metrics: Metrics,
@@ -556,10 +558,7 @@ impl Axon {
 
     /// What `serve_axon` publishes for this axon on `port`.
     pub fn info(&self, port: u16) -> AxonInfo {
-        let (ip, ip_type) = match self.config.external_ip {
-            IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
-            IpAddr::V6(v6) => (u128::from(v6), 6),
-        };
+        let (ip, ip_type) = bt_runtime::serving::encode_ip(self.config.external_ip);
         AxonInfo {
             block: 0,
             version: VERSION_AS_INT as u32,
@@ -586,6 +585,7 @@ impl Axon {
             priority: self.priority,
             nonces: Mutex::new(Nonces::default()),
             keys: Mutex::new(HashMap::new()),
+            verifier: Verifier::new(),
             rate: Mutex::new(RateWindow::default()),
             in_flight: AtomicUsize::new(0),
             metrics: Metrics::default(),
@@ -651,28 +651,33 @@ fn now_ns() -> i128 {
 }
 
 /// Checks the signature and nonce (wire.md §1.6 step 3) and returns the verified caller.
-fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Result<Caller, String> {
+async fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Result<Caller, String> {
     let hotkey_text = headers.hotkey.as_deref().ok_or("No SS58 formatted address or public key provided.")?;
-    let hotkey: AccountId =
-        hotkey_text.parse().map_err(|_| "No SS58 formatted address or public key provided.")?;
+    let (hotkey, key) =
+        caller_key(shared, hotkey_text).ok_or("No SS58 formatted address or public key provided.")?;
     let nonce_text = headers.nonce.as_deref().ok_or("Missing Nonce")?;
     let nonce: u64 = nonce_text.trim().parse().map_err(|_| "Missing Nonce")?;
     let signature_text = headers.signature.as_deref().ok_or("Missing Signature")?;
     let uuid = headers.uuid.clone().unwrap_or_default();
-    let message = request_message(nonce, hotkey_text, &shared.hotkey_ss58, &uuid, &headers.body_hash);
-    let key = verifying_key(shared, &hotkey);
-    let signature = hex::decode(signature_text)
-        .ok()
-        .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-        .map(Signature)
-        .filter(|signature| key.as_ref().is_some_and(|key| key.verify(message.as_bytes(), signature)));
-    if signature.is_none() {
-        return Err(format!("Signature mismatch with {message} and {signature_text}"));
+    let message = || request_message(nonce, hotkey_text, &shared.hotkey_ss58, &uuid, &headers.body_hash);
+    let signature =
+        hex::decode(signature_text).ok().and_then(|bytes| <[u8; 64]>::try_from(bytes).ok()).map(Signature);
+    let valid = match (key, signature) {
+        (Some(key), Some(signature)) => shared.verifier.verify(key, message(), signature).await,
+        _ => false,
+    };
+    if !valid {
+        return Err(format!("Signature mismatch with {} and {signature_text}", message()));
     }
-    let key = format!("{hotkey_text}:{uuid}");
+    check_nonce(shared, headers, &format!("{hotkey_text}:{uuid}"), nonce)?;
+    Ok(Caller { hotkey, uuid, nonce, ip: peer })
+}
+
+/// Accepts a verified request's nonce once (wire.md §1.6 step 3, with the bounded map).
+fn check_nonce(shared: &Shared, headers: &RequestHeaders, key: &str, nonce: u64) -> Result<(), String> {
     let nonce_value = i128::from(nonce);
     let mut nonces = shared.nonces.lock().unwrap_or_else(|e| e.into_inner());
-    let known = nonces.keys.contains_key(&key);
+    let known = nonces.keys.contains_key(key);
     if !known && headers.version.is_some_and(|v| v >= V_7_2_0) {
         let window = ALLOWED_DELTA_NS + (headers.timeout * 1e9) as i128;
         let age = now_ns() - nonce_value;
@@ -684,32 +689,37 @@ fn verify_request(shared: &Shared, headers: &RequestHeaders, peer: IpAddr) -> Re
             ));
         }
     }
-    if !nonces.keys.entry(key.clone()).or_default().accept(nonce_value) {
+    if !nonces.keys.entry(key.to_string()).or_default().accept(nonce_value) {
         return Err("Nonce is too old, a newer one was last processed".into());
     }
     if !known {
-        nonces.order.push_back(key);
+        nonces.order.push_back(key.to_string());
         while nonces.order.len() > shared.config.max_nonce_entries {
             if let Some(old) = nonces.order.pop_front() {
                 nonces.keys.remove(&old);
             }
         }
     }
-    Ok(Caller { hotkey, uuid, nonce, ip: peer })
+    Ok(())
 }
 
-/// The decoded key of a caller, cached (bounded) across requests.
-fn verifying_key(shared: &Shared, hotkey: &AccountId) -> Option<VerifyingKey> {
+/// A caller's account and decoded key from its SS58 text, cached (bounded) across
+/// requests; `None` when the text is not an address. The key is `None` when the address
+/// is not a valid sr25519 key (no signature can match).
+fn caller_key(shared: &Shared, ss58: &str) -> Option<(AccountId, Option<VerifyingKey>)> {
     let mut keys = shared.keys.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(key) = keys.get(hotkey) {
-        return Some(key.clone());
+    if let Some((account, key)) = keys.get(ss58) {
+        return Some((*account, Some(key.clone())));
     }
-    let key = VerifyingKey::new(hotkey)?;
-    if keys.len() >= 10_000 {
-        keys.clear();
+    let account: AccountId = ss58.parse().ok()?;
+    let key = VerifyingKey::new(&account);
+    if let Some(key) = &key {
+        if keys.len() >= 10_000 {
+            keys.clear();
+        }
+        keys.insert(ss58.to_string(), (account, key.clone()));
     }
-    keys.insert(*hotkey, key.clone());
-    Some(key)
+    Some((account, key))
 }
 
 fn rate_limited(shared: &Shared, hotkey: &AccountId) -> bool {
@@ -739,7 +749,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAdd
     }
     let headers = RequestHeaders::parse(&route_name, request.headers(), peer.ip());
     let reply = pipeline(&shared, &route_name, headers, request, peer, started).await;
-    shared.metrics.record(&route_name, reply.status, started.elapsed());
+    // Unknown routes share one entry, so that made-up paths cannot grow the metrics.
+    let metric = if shared.routes.contains_key(route_name.as_str()) { &route_name } else { "unknown" };
+    shared.metrics.record(metric, reply.status, started.elapsed());
     shared.served.fetch_add(1, Ordering::Relaxed);
     reply.into_response()
 }
@@ -760,7 +772,7 @@ async fn pipeline(
         return Reply::error(&headers, StatusCode::NOT_FOUND, message, started);
     };
     // 2. Signature and nonce, before anything sees the caller.
-    let caller = match verify_request(shared, &headers, peer.ip()) {
+    let caller = match verify_request(shared, &headers, peer.ip()).await {
         Ok(caller) => caller,
         Err(reason) => {
             return Reply::error(

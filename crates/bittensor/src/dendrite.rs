@@ -1,15 +1,17 @@
 //! The dendrite: the HTTP client a validator queries axons with, speaking the Python SDK
 //! 10.x wire format (wire.md §1.2–§1.8).
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bt_primitives::{hex, AccountId, Keypair};
+use bt_runtime::serving::{decode_ip, AxonInfo};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use hyper::Request;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -24,6 +26,21 @@ pub struct Target {
     pub addr: SocketAddr,
     /// Its hotkey (part of the signed message).
     pub hotkey: AccountId,
+}
+
+impl Target {
+    /// The target an axon published on chain, or `None` when it has not served one. An
+    /// IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is reached over IPv4.
+    pub fn from_axon(hotkey: AccountId, axon: &AxonInfo) -> Option<Target> {
+        if axon.port == 0 || axon.ip == 0 {
+            return None;
+        }
+        let ip = match decode_ip(axon.ip, axon.ip_type)? {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        Some(Target { addr: SocketAddr::new(ip, axon.port), hotkey })
+    }
 }
 
 /// One axon's answer.
@@ -66,6 +83,8 @@ pub struct Dendrite {
     uuid_seed: AtomicU64,
     last_nonce: AtomicU64,
     external_ip: String,
+    /// SS58 texts of the axons' hotkeys.
+    ss58_cache: Mutex<HashMap<AccountId, Arc<str>>>,
 }
 
 fn new_uuid(seed: u64) -> String {
@@ -90,6 +109,7 @@ impl Dendrite {
             uuid_seed: AtomicU64::new(0),
             last_nonce: AtomicU64::new(0),
             external_ip: "127.0.0.1".into(),
+            ss58_cache: Mutex::default(),
         }
     }
 
@@ -167,6 +187,18 @@ impl Dendrite {
         answers
     }
 
+    /// The SS58 text of `account`, cached: an axon's hotkey is signed in every request.
+    fn ss58(&self, account: &AccountId) -> Arc<str> {
+        let mut known = self.ss58_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(text) = known.get(account) {
+            return text.clone();
+        }
+        if known.len() >= 100_000 {
+            known.clear();
+        }
+        known.entry(*account).or_insert_with(|| account.to_ss58().into()).clone()
+    }
+
     /// The signed HTTP request for `synapse` (wire.md §1.2–§1.5).
     fn prepare<S: Synapse>(
         &self,
@@ -177,11 +209,23 @@ impl Dendrite {
     ) -> Result<Request<Full<Bytes>>, String> {
         let nonce = self.nonce();
         let hash = body_hash(&synapse);
-        let me = self.hotkey_ss58.clone();
-        let axon_hotkey = target.hotkey.to_ss58();
+        let me = &self.hotkey_ss58;
+        let axon_hotkey = self.ss58(&target.hotkey);
         let signature = hex::encode(
-            &self.hotkey.sign(request_message(nonce, &me, &axon_hotkey, uuid, &hash).as_bytes()).0,
+            &self.hotkey.sign(request_message(nonce, me, &axon_hotkey, uuid, &hash).as_bytes()).0,
         );
+        let required: Vec<(String, String)> = if S::REQUIRED_FIELDS.is_empty() {
+            Vec::new()
+        } else {
+            let fields = serde_json::to_value(&synapse).unwrap_or_default();
+            S::REQUIRED_FIELDS
+                .iter()
+                .map(|field| {
+                    let value = fields.get(*field).unwrap_or(&serde_json::Value::Null);
+                    (format!("bt_header_input_obj_{field}"), input_obj_header(value))
+                })
+                .collect()
+        };
         let mut envelope = Envelope::new(synapse, timeout.as_secs_f64());
         envelope.dendrite = Some(TerminalInfo {
             ip: Some(self.external_ip.clone()),
@@ -195,42 +239,44 @@ impl Dendrite {
         envelope.axon = Some(TerminalInfo {
             ip: Some(target.addr.ip().to_string()),
             port: Some(i64::from(target.addr.port())),
-            hotkey: Some(axon_hotkey.clone()),
+            hotkey: Some(axon_hotkey.to_string()),
             ..TerminalInfo::default()
         });
         let body = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
-        let envelope = &envelope;
-        let headers = [
+        let fixed = [
             ("name", S::NAME.to_string()),
             ("timeout", timeout.as_secs_f64().to_string()),
             ("bt_header_axon_ip", target.addr.ip().to_string()),
             ("bt_header_axon_port", target.addr.port().to_string()),
-            ("bt_header_axon_hotkey", axon_hotkey),
+            ("bt_header_axon_hotkey", axon_hotkey.to_string()),
             ("bt_header_dendrite_ip", self.external_ip.clone()),
             ("bt_header_dendrite_version", VERSION_AS_INT.to_string()),
             ("bt_header_dendrite_nonce", nonce.to_string()),
             ("bt_header_dendrite_uuid", uuid.to_string()),
-            ("bt_header_dendrite_hotkey", me),
+            ("bt_header_dendrite_hotkey", me.clone()),
             ("bt_header_dendrite_signature", signature),
             ("header_size", "0".to_string()),
             ("total_size", body.len().to_string()),
             ("computed_body_hash", hash),
         ];
-        let mut request = Request::post(format!("http://{}/{}", target.addr, S::NAME));
-        for (name, value) in headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                request = request.header(name, value);
+        let uri = format!("http://{}/{}", target.addr, S::NAME);
+        let mut request = Request::new(Full::new(Bytes::from(body)));
+        *request.method_mut() = hyper::Method::POST;
+        *request.uri_mut() = uri.parse().map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
+        let headers = request.headers_mut();
+        headers.reserve(fixed.len() + required.len() + 1);
+        for (name, value) in fixed {
+            if let Ok(value) = HeaderValue::try_from(value) {
+                headers.insert(HeaderName::from_static(name), value);
             }
         }
-        let fields = serde_json::to_value(&envelope.synapse).unwrap_or_default();
-        for field in S::REQUIRED_FIELDS {
-            let dummy = input_obj_header(fields.get(*field).unwrap_or(&serde_json::Value::Null));
-            request = request.header(format!("bt_header_input_obj_{field}"), dummy);
+        for (name, value) in required {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                headers.insert(name, value);
+            }
         }
-        request
-            .header(CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| e.to_string())
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok(request)
     }
 
     /// Sends a streaming synapse: once the headers arrive, the answer yields the body's
@@ -314,10 +360,9 @@ impl Dendrite {
                 .request(request)
                 .await
                 .map_err(|e| (503, format!("Service unavailable at {}/{}: {e}", target.addr, S::NAME)))?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let body = response.into_body().collect().await.map_err(|e| (400, e.to_string()))?.to_bytes();
-            Ok::<_, (i64, String)>((status, headers, body))
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await.map_err(|e| (400, e.to_string()))?.to_bytes();
+            Ok::<_, (i64, String)>((parts.status.as_u16(), parts.headers, body))
         };
         let (status, headers, body) = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => {
@@ -336,7 +381,7 @@ impl Dendrite {
             status_code: Some(i64::from(status)),
             status_message: header("bt_header_axon_status_message"),
             process_time: header("bt_header_axon_process_time").and_then(|t| t.parse().ok()),
-            hotkey: Some(target.hotkey.to_ss58()),
+            hotkey: Some(self.ss58(&target.hotkey).to_string()),
             ..TerminalInfo::default()
         };
         let synapse = if status == 200 {
@@ -455,6 +500,31 @@ async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn targets_come_from_served_axon_infos() {
+        let hotkey = AccountId([3; 32]);
+        let info = |ip: u128, ip_type: u8, port: u16| AxonInfo { ip, ip_type, port, ..AxonInfo::default() };
+        let v4 = Target::from_axon(hotkey, &info(0x0a00_0001, 4, 8091)).unwrap();
+        assert_eq!(v4.addr, "10.0.0.1:8091".parse().unwrap());
+        let mapped = u128::from(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+        let local = Target::from_axon(hotkey, &info(mapped, 6, 9000)).unwrap();
+        assert_eq!(
+            local.addr,
+            "127.0.0.1:9000".parse().unwrap(),
+            "IPv4-mapped addresses are dialled over IPv4"
+        );
+        let v6 = Target::from_axon(
+            hotkey,
+            &info(u128::from(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)), 6, 1),
+        );
+        assert_eq!(v6.unwrap().addr, "[2001:db8::1]:1".parse().unwrap());
+        assert_eq!(Target::from_axon(hotkey, &info(0, 4, 8091)), None, "not served");
+        assert_eq!(Target::from_axon(hotkey, &info(1, 4, 0)), None);
+        assert_eq!(Target::from_axon(hotkey, &info(u128::MAX, 4, 1)), None, "not an IPv4 address");
+        assert_eq!(Target::from_axon(hotkey, &info(1, 5, 1)), None);
+    }
 
     #[test]
     fn input_obj_headers_match_the_python_dendrite() {

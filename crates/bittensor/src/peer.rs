@@ -55,3 +55,13 @@ impl Synapse for Tokens {
     type Output = ();
     fn deserialize(self) {}
 }
+
+/// A synapse no axon serves: calling it answers 404.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Unknown {}
+
+impl Synapse for Unknown {
+    const NAME: &'static str = "Unknown";
+    type Output = ();
+    fn deserialize(self) {}
+}

@@ -8,20 +8,10 @@ use std::time::{Duration, Instant};
 
 use bittensor::axon::{AxonConfig, HandlerError};
 use bittensor::dendrite::Target;
-use bittensor::peer::{Dummy, Slow, Tokens};
-use bittensor::synapse::{body_hash, request_message, Ping, Synapse};
+use bittensor::peer::{Dummy, Slow, Tokens, Unknown};
+use bittensor::synapse::{body_hash, request_message, Ping};
 use bittensor::{Axon, Caller, Dendrite};
 use bt_primitives::{hex, Keypair};
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Unknown {}
-
-impl Synapse for Unknown {
-    const NAME: &'static str = "Unknown";
-    type Output = ();
-    fn deserialize(self) {}
-}
 
 async fn double(mut synapse: Dummy, caller: Caller) -> Result<Dummy, HandlerError> {
     if synapse.input == 13 {
@@ -134,6 +124,7 @@ async fn every_outcome_reaches_the_dendrite_as_the_python_sdk_reports_it() {
     assert_eq!(dendrite.call(&closed, Dummy::default(), timeout).await.status_code(), 503);
     let metrics = axon.metrics();
     assert!(metrics.contains("axon_responses_total{route=\"Dummy\",status=\"200\"} 1"), "{metrics}");
+    assert!(metrics.contains("axon_responses_total{route=\"unknown\",status=\"404\"} 1"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,9 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bittensor::axon::HandlerError;
+use bittensor::axon::{ChunkSender, HandlerError};
 use bittensor::dendrite::Target;
-use bittensor::peer::{Dummy, Slow, Tokens};
+use bittensor::peer::{Dummy, Slow, Tokens, Unknown};
 use bittensor::synapse::Synapse;
 use bittensor::wallet::Wallet;
 use bittensor::{Axon, Caller, Dendrite};
@@ -21,13 +21,21 @@ use bt_primitives::{AccountId, Keypair};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The Python peer's `Echo`: `text` has no default there, so the Python axon needs the
+/// `bt_header_input_obj_text` header to build the synapse.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Unknown {}
+struct Echo {
+    text: String,
+    reply: Option<String>,
+}
 
-impl Synapse for Unknown {
-    const NAME: &'static str = "Unknown";
-    type Output = ();
-    fn deserialize(self) {}
+impl Synapse for Echo {
+    const NAME: &'static str = "Echo";
+    const REQUIRED_FIELDS: &'static [&'static str] = &["text"];
+    type Output = Option<String>;
+    fn deserialize(self) -> Option<String> {
+        self.reply
+    }
 }
 
 fn python() -> Option<String> {
@@ -114,6 +122,8 @@ async fn the_rust_dendrite_queries_a_python_axon() {
     assert!(answer.is_success(), "{:?}", answer.axon);
     assert!(answer.axon.process_time.is_some());
     assert_eq!(answer.output(), Some(42));
+    let echo = dendrite.call(&target, Echo { text: "required field".into(), reply: None }, timeout).await;
+    assert_eq!(echo.output(), Some("REQUIRED FIELD".into()), "a synapse with a required field");
     assert_eq!(dendrite.call(&target, Unknown {}, timeout).await.status_code(), 404);
     let failing = dendrite.call(&target, Dummy { input: 13, output: None }, timeout).await;
     assert_eq!(failing.status_code(), 500);
@@ -155,6 +165,16 @@ async fn a_python_dendrite_queries_the_rust_axon() {
             synapse.output = Some(2 * synapse.input);
             Ok(synapse)
         })
+        .attach(|mut synapse: Echo, _: Caller| async move {
+            synapse.reply = Some(synapse.text.to_uppercase());
+            Ok::<_, HandlerError>(synapse)
+        })
+        .attach_stream(|synapse: Tokens, _: Caller, chunks: ChunkSender| async move {
+            for word in synapse.prompt.split(' ') {
+                chunks.send(format!("{word} ").into()).await?;
+            }
+            Ok::<_, HandlerError>(())
+        })
         .blacklist(move |caller: &Caller| {
             banned.lock().unwrap().contains(&caller.hotkey).then(|| "banned".into())
         })
@@ -164,13 +184,15 @@ async fn a_python_dendrite_queries_the_rust_axon() {
     let port = axon.addr.port().to_string();
     let axon_hotkey = axon_key.account().to_ss58();
     let home = dir.path().to_path_buf();
-    let call = move |input: i64, timeout: f64| {
+    let call_with = move |extra: &[&str], timeout: f64| {
         let mut command = python_command(&python, &home);
         command.args([&script("bt_peer.py"), "call", "--port", &port, "--axon-hotkey", &axon_hotkey]);
+        command.args(extra).args(["--timeout", &timeout.to_string(), "--wallets"]).arg(&wallets);
         command
-            .args(["--input", &input.to_string(), "--timeout", &timeout.to_string(), "--wallets"])
-            .arg(&wallets);
-        command
+    };
+    let call = {
+        let call_with = call_with.clone();
+        move |input: i64, timeout: f64| call_with(&["--input", &input.to_string()], timeout)
     };
     let raw_request = {
         let (python, port, home, wallets) = (
@@ -192,12 +214,26 @@ async fn a_python_dendrite_queries_the_rust_axon() {
         let ok = run_json(call(21, 10.0));
         let error = run_json(call(13, 10.0));
         let late = run_json(call(99, 0.5));
-        (ok, error, late, call)
+        let echo = run_json(call_with(&["--synapse", "echo", "--text", "required field"], 10.0));
+        let streamed = run_json(call_with(&["--synapse", "tokens", "--text", "hello from rust"], 10.0));
+        (ok, error, late, echo, streamed, call)
     });
-    let (ok, error, late, call) = calls.await.unwrap();
+    let (ok, error, late, echo, streamed, call) = calls.await.unwrap();
     assert_eq!((ok["status"].as_i64(), ok["output"].as_i64()), (Some(200), Some(42)), "{ok}");
     assert_eq!(error["status"], 500, "{error}");
     assert_eq!(late["status"], 408, "{late}");
+    assert_eq!(
+        (echo["status"].as_i64(), echo["reply"].as_str()),
+        (Some(200), Some("REQUIRED FIELD")),
+        "{echo}"
+    );
+    let chunks: Vec<&str> =
+        streamed["chunks"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert_eq!(
+        (streamed["status"].as_i64(), chunks.concat()),
+        (Some(200), "hello from rust ".into()),
+        "{streamed}"
+    );
 
     // The Python dendrite's hotkey, from the wallet it created, goes on the blacklist.
     let python_hotkey =

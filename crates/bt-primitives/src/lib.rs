@@ -17,8 +17,8 @@ mod keys;
 
 pub use account::{AccountId, Ss58Error, SS58_PREFIX};
 pub use keys::{
-    mini_secret_from_entropy, verify, verify_batch, KeyError, Keypair, Signature, VerifyingKey, DEV_PHRASE,
-    SIGNING_CONTEXT,
+    mini_secret_from_entropy, verify, verify_batch, verify_batch_keys, KeyError, Keypair, Signature,
+    VerifyingKey, DEV_PHRASE, SIGNING_CONTEXT,
 };
 pub use parity_scale_codec as codec;
 
