@@ -9,7 +9,12 @@
 //!   signed messages in the Python SDK's wire format;
 //! - [`axon`] and [`dendrite`]: the miner's HTTP server and the validator's client;
 //!   [`gate`] keeps an axon's blacklist and priority in step with the metagraph;
-//!   [`peer`] holds the test peer's synapses shared with the Python peer script.
+//!   [`peer`] holds the test peer's synapses shared with the Python peer script;
+//! - [`scoring`]: which of two identical answers is the original;
+//! - `neuron` (feature `neuron`): start-up, options and shutdown of miner and validator
+//!   programs.
+//!
+//! The chain's own types (keys, accounts, hashing) are re-exported as [`primitives`].
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -18,13 +23,18 @@ pub mod axon;
 pub mod dendrite;
 pub mod gate;
 pub mod metagraph;
+#[cfg(feature = "neuron")]
+pub mod neuron;
 pub mod peer;
+pub mod scoring;
 pub mod subtensor;
 pub mod synapse;
+mod verifier;
 pub mod wallet;
 pub mod weights;
 
 pub use axon::{Axon, Caller};
+pub use bt_primitives as primitives;
 pub use dendrite::{Dendrite, Target};
 pub use metagraph::Metagraph;
 pub use subtensor::{ClientError, Receipt, Subtensor};

@@ -94,6 +94,11 @@ pub fn endpoint(network: Option<&str>) -> Result<String, ClientError> {
     }
 }
 
+/// The error of a read about a subnet the chain does not have.
+fn no_subnet(netuid: NetUid) -> ClientError {
+    ClientError::NotFound(format!("subnet {netuid} does not exist"))
+}
+
 /// A connection to a `subtensor` node.
 pub struct Subtensor {
     client: WsClient,
@@ -245,10 +250,7 @@ impl Subtensor {
         ip: std::net::IpAddr,
         port: u16,
     ) -> Result<Receipt, ClientError> {
-        let (ip, ip_type) = match ip {
-            std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
-            std::net::IpAddr::V6(v6) => (u128::from(v6), 6),
-        };
+        let (ip, ip_type) = bt_runtime::serving::encode_ip(ip);
         let call = SubtensorCall::serve_axon {
             netuid,
             version: 1,
@@ -430,7 +432,7 @@ impl Subtensor {
     ) -> Result<views::Metagraph, ClientError> {
         SubtensorApiClient::metagraph(&self.client, netuid, at, Some(with_weights))
             .await?
-            .ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+            .ok_or_else(|| no_subnet(netuid))
     }
 
     /// The chain's metagraph view of `netuid` (one RPC), with weight and bond rows when
@@ -486,9 +488,7 @@ impl Subtensor {
 
     /// A subnet's registration price (rao).
     pub async fn burn(&self, netuid: NetUid) -> Result<Balance, ClientError> {
-        SubtensorApiClient::burn(&self.client, netuid, None)
-            .await?
-            .ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+        SubtensorApiClient::burn(&self.client, netuid, None).await?.ok_or_else(|| no_subnet(netuid))
     }
 
     /// The price of creating a subnet now (rao).
@@ -500,7 +500,7 @@ impl Subtensor {
     pub async fn get_subnet_hyperparameters(&self, netuid: NetUid) -> Result<SubnetHyperparams, ClientError> {
         SubtensorApiClient::subnet_hyperparameters(&self.client, netuid, None)
             .await?
-            .ok_or_else(|| ClientError::NotFound(format!("subnet {netuid} does not exist")))
+            .ok_or_else(|| no_subnet(netuid))
     }
 
     /// The best block number.
@@ -509,6 +509,14 @@ impl Subtensor {
             .await?
             .ok_or_else(|| ClientError::NotFound("best block".into()))?;
         header.number().ok_or_else(|| ClientError::Rpc("bad block number".into()))
+    }
+
+    /// The hash of block `number` (for example a seed every participant can read).
+    pub async fn block_hash(&self, number: BlockNumber) -> Result<[u8; 32], ClientError> {
+        let hash = ChainApiClient::block_hash(&self.client, Some(number))
+            .await?
+            .ok_or_else(|| ClientError::NotFound(format!("block {number}")))?;
+        hex::decode32(&hash).map_err(|e| ClientError::Rpc(e.to_string()))
     }
 
     /// Waits until the chain reaches block `number`.

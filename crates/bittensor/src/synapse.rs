@@ -167,6 +167,9 @@ pub fn sha3_hex(text: &str) -> String {
 /// The body hash (wire.md §1.4): SHA3-256 of the concatenated SHA3-256 hex digests of
 /// Python's `str()` of each hashed field, in order. A missing field hashes as `None`.
 pub fn body_hash<S: Synapse>(synapse: &S) -> String {
+    if S::HASH_FIELDS.is_empty() {
+        return sha3_hex("");
+    }
     let value = serde_json::to_value(synapse).unwrap_or(Value::Null);
     let digests: String = S::HASH_FIELDS
         .iter()

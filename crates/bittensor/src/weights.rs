@@ -108,6 +108,45 @@ impl RevealStore {
     }
 }
 
+/// A validator's running score per miner: an exponential moving average over rounds,
+/// forgotten when the uid changes hands (a new hotkey starts from nothing).
+#[derive(Debug, Clone)]
+pub struct MovingScores {
+    alpha: f64,
+    scores: std::collections::BTreeMap<Uid, (AccountId, f64)>,
+}
+
+impl MovingScores {
+    /// Each new score counts `alpha` (in (0, 1]) and the past `1 − alpha`. A miner's first
+    /// score is taken as it is.
+    pub fn new(alpha: f64) -> Self {
+        MovingScores { alpha: alpha.clamp(f64::MIN_POSITIVE, 1.0), scores: Default::default() }
+    }
+
+    /// Folds in one round's score for `uid`, held by `hotkey`.
+    pub fn update(&mut self, uid: Uid, hotkey: AccountId, score: f64) {
+        let score = if score.is_finite() { score } else { 0.0 };
+        match self.scores.get_mut(&uid) {
+            Some((held_by, value)) if *held_by == hotkey => {
+                *value = self.alpha * score + (1.0 - self.alpha) * *value;
+            }
+            _ => {
+                self.scores.insert(uid, (hotkey, score));
+            }
+        }
+    }
+
+    /// The current average of `uid`.
+    pub fn get(&self, uid: Uid) -> Option<f64> {
+        self.scores.get(&uid).map(|&(_, v)| v)
+    }
+
+    /// Every scored uid and its average, in uid order.
+    pub fn iter(&self) -> impl Iterator<Item = (Uid, f64)> + '_ {
+        self.scores.iter().map(|(&uid, &(_, v))| (uid, v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +159,18 @@ mod tests {
         assert!(normalize(&[0], &[1.0, 2.0]).is_err());
         assert!(normalize(&[0], &[f32::NAN]).is_err());
         assert_eq!(normalize(&[0, 1], &[0.0, 0.0]).unwrap(), (vec![], vec![]));
+    }
+
+    #[test]
+    fn moving_scores_average_and_restart_for_a_new_hotkey() {
+        let mut scores = MovingScores::new(0.25);
+        scores.update(3, AccountId([1; 32]), 1.0);
+        scores.update(3, AccountId([1; 32]), 0.0);
+        assert_eq!(scores.get(3), Some(0.75));
+        scores.update(3, AccountId([2; 32]), 0.5);
+        assert_eq!(scores.get(3), Some(0.5), "a new hotkey on uid 3 starts over");
+        scores.update(1, AccountId([1; 32]), f64::NAN);
+        assert_eq!(scores.iter().collect::<Vec<_>>(), vec![(1, 0.0), (3, 0.5)]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Neurons publishing their axon and Prometheus endpoints (chain.md §7.4).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
 use bt_primitives::{AccountId, NetUid};
 use parity_scale_codec::{Decode, Encode};
 
@@ -58,6 +60,24 @@ map! {
 }
 
 const IPV4_LOOPBACK: u128 = 0x7f00_0001;
+
+/// An address as the chain stores it: the address as a number and its type, 4 or 6.
+pub fn encode_ip(ip: IpAddr) -> (u128, u8) {
+    match ip {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)), 4),
+        IpAddr::V6(v6) => (u128::from(v6), 6),
+    }
+}
+
+/// The address stored as `ip` of type `ip_type`, if the type is 4 or 6 and the number
+/// fits it.
+pub fn decode_ip(ip: u128, ip_type: u8) -> Option<IpAddr> {
+    match ip_type {
+        4 => Some(IpAddr::V4(Ipv4Addr::from(u32::try_from(ip).ok()?))),
+        6 => Some(IpAddr::V6(Ipv6Addr::from(ip))),
+        _ => None,
+    }
+}
 
 /// The address checks shared by axons and Prometheus endpoints.
 fn check_endpoint(ip: u128, port: u16, ip_type: u8, allow_zero_ip: bool) -> Result<(), Error> {
@@ -122,6 +142,17 @@ pub fn serve_prometheus(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_round_trip_through_their_stored_form() {
+        for text in ["10.0.0.1", "255.255.255.254", "2001:db8::1", "::ffff:127.0.0.1"] {
+            let ip: std::net::IpAddr = text.parse().unwrap();
+            let (number, kind) = encode_ip(ip);
+            assert_eq!(decode_ip(number, kind), Some(ip));
+        }
+        assert_eq!(decode_ip(u128::from(u32::MAX) + 1, 4), None);
+        assert_eq!(decode_ip(1, 5), None);
+    }
 
     #[test]
     fn endpoint_checks_follow_the_spec() {

@@ -126,11 +126,7 @@ fn first_hour(commit_reveal: bool) {
     let created = cli.json(&["subnets", "create", "--wallet-name", "me", "--hotkey", "owner"]);
     let netuid = created["netuid"].to_string();
     cli.json(&["subnets", "start", "--wallet-name", "me", "--netuid", &netuid]);
-    for (param, value) in [
-        ("subnet_emission_enabled", "true"),
-        ("commit_reveal_weights_enabled", if commit_reveal { "true" } else { "false" }),
-        ("weights_rate_limit", "0"),
-    ] {
+    let sudo_set = |param: &str, value: &str| {
         cli.json(&[
             "sudo",
             "set",
@@ -143,7 +139,9 @@ fn first_hour(commit_reveal: bool) {
             "--value",
             value,
         ]);
-    }
+    };
+    sudo_set("commit_reveal_weights_enabled", if commit_reveal { "true" } else { "false" });
+    sudo_set("weights_rate_limit", "0");
     let validator = cli.json(&[
         "subnets",
         "register",
@@ -172,49 +170,33 @@ fn first_hour(commit_reveal: bool) {
     ]);
     cli.json(&["wallet", "transfer", "--wallet-name", "me", "--dest", &validator_hotkey, "--amount", "1"]);
     let stake = cli.json(&["stake", "list", "--wallet-name", "me"]);
-    assert!(stake
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["hotkey"] == validator_hotkey.as_str() && p["stake"] == 100_000_000_000u64));
+    assert!(
+        stake
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["hotkey"] == validator_hotkey.as_str() && p["stake"] == 100_000_000_000u64),
+        "{stake}"
+    );
+    // Emission starts only now, so the stake above is exactly what was added.
+    sudo_set("subnet_emission_enabled", "true");
 
     // Weights once the validator holds a permit: committed and revealed with btcli, or
     // set directly through the SDK when commit-reveal is off.
     wait_for(&cli, &netuid, |m| m["validator_permit"][validator_uid] == true);
     let uids = miner_uid.to_string();
     if commit_reveal {
-        let committed = cli.json(&[
-            "weights",
-            "commit",
-            "--wallet-name",
-            "me",
-            "--hotkey",
-            "validator",
-            "--netuid",
-            &netuid,
-            "--uids",
-            &uids,
-            "--weights",
-            "1",
-        ]);
+        let weights = |verb| {
+            ["weights", verb, "--wallet-name", "me", "--hotkey", "validator", "--netuid", &netuid]
+                .into_iter()
+                .chain(["--uids", &uids, "--weights", "1"])
+                .collect::<Vec<&str>>()
+        };
+        let committed = cli.json(&weights("commit"));
         let salt: Vec<String> = committed["salt"].as_array().unwrap().iter().map(|s| s.to_string()).collect();
         let salt = salt.join(",");
-        let reveal = [
-            "weights",
-            "reveal",
-            "--wallet-name",
-            "me",
-            "--hotkey",
-            "validator",
-            "--netuid",
-            &netuid,
-            "--uids",
-            &uids,
-            "--weights",
-            "1",
-            "--salt",
-            &salt,
-        ];
+        let mut reveal = weights("reveal");
+        reveal.extend(["--salt", &salt]);
         let too_early = cli.fails(&reveal, "");
         assert!(too_early.contains("RevealTooEarly"), "{too_early}");
         let epoch = wait_for(&cli, &netuid, |_| true)["epoch_index"].as_u64().unwrap();
