@@ -115,11 +115,7 @@ where
     Fut: Future<Output = Result<S, HandlerError>> + Send + 'static,
 {
     fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
-        let envelope: Result<Envelope<S>, _> = if request.body.is_empty() {
-            Ok(Envelope::default())
-        } else {
-            serde_json::from_slice(&request.body)
-        };
+        let envelope = Envelope::<S>::from_json(&request.body);
         let Ok(mut envelope) = envelope else {
             return Box::pin(async move {
                 Reply::internal_error(&request.headers, "the body does not parse into the synapse")
@@ -165,11 +161,7 @@ where
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
     fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
-        let envelope: Result<Envelope<S>, _> = if request.body.is_empty() {
-            Ok(Envelope::default())
-        } else {
-            serde_json::from_slice(&request.body)
-        };
+        let envelope = Envelope::<S>::from_json(&request.body);
         let Ok(envelope) = envelope else {
             return Box::pin(async move {
                 Reply::internal_error(&request.headers, "the body does not parse into the synapse")
@@ -261,6 +253,21 @@ impl http_body::Body for ReplyBody {
             ReplyBody::Chunks(chunks) => {
                 chunks.poll_recv(cx).map(|chunk| chunk.map(|b| Ok(http_body::Frame::data(b))))
             }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, ReplyBody::Whole(None))
+    }
+
+    /// Exact for whole bodies, so that they go out with a `content-length`, as the Python
+    /// axon sends them, rather than chunked.
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            ReplyBody::Whole(body) => {
+                http_body::SizeHint::with_exact(body.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            ReplyBody::Chunks(_) => http_body::SizeHint::default(),
         }
     }
 }
@@ -689,7 +696,11 @@ fn check_nonce(shared: &Shared, headers: &RequestHeaders, key: &str, nonce: u64)
             ));
         }
     }
-    if !nonces.keys.entry(key.to_string()).or_default().accept(nonce_value) {
+    let accepted = match nonces.keys.get_mut(key) {
+        Some(entry) => entry.accept(nonce_value),
+        None => nonces.keys.entry(key.to_string()).or_default().accept(nonce_value),
+    };
+    if !accepted {
         return Err("Nonce is too old, a newer one was last processed".into());
     }
     if !known {

@@ -169,7 +169,7 @@ impl Dendrite {
                         targets
                             .iter()
                             .zip(uuids)
-                            .map(|(target, uuid)| self.prepare(target, synapse.clone(), timeout, uuid))
+                            .map(|(target, uuid)| self.sign_request(target, synapse.clone(), timeout, uuid))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -199,8 +199,11 @@ impl Dendrite {
         known.entry(*account).or_insert_with(|| account.to_ss58().into()).clone()
     }
 
-    /// The signed HTTP request for `synapse` (wire.md §1.2–§1.5).
-    fn prepare<S: Synapse>(
+    /// The signed HTTP request for `synapse` under `uuid` (wire.md §1.2–§1.5), to send
+    /// later over any HTTP/1.1 connection: a caller may sign a whole round ahead of its
+    /// deadline. Nonces grow in signing order, and an axon accepts one (hotkey, uuid)'s
+    /// requests only about in that order, so send them as they were signed.
+    pub fn sign_request<S: Synapse>(
         &self,
         target: &Target,
         synapse: S,
@@ -289,7 +292,7 @@ impl Dendrite {
     ) -> Result<Stream, Answer<S>> {
         let started = Instant::now();
         let uuid = self.take_uuid();
-        let request = self.prepare(target, synapse.clone(), timeout, &uuid);
+        let request = self.sign_request(target, synapse.clone(), timeout, &uuid);
         self.give_uuid(uuid);
         let request = request.map_err(|e| failed(synapse.clone(), 400, &e, started))?;
         let response = match tokio::time::timeout(timeout, self.client.request(request)).await {
@@ -337,7 +340,7 @@ impl Dendrite {
         uuid: &str,
     ) -> Answer<S> {
         let started = Instant::now();
-        let request = self.prepare(target, synapse.clone(), timeout, uuid);
+        let request = self.sign_request(target, synapse.clone(), timeout, uuid);
         self.send(target, request, synapse, timeout, started).await
     }
 
@@ -385,7 +388,12 @@ impl Dendrite {
             ..TerminalInfo::default()
         };
         let synapse = if status == 200 {
-            match serde_json::from_slice::<Envelope<S>>(&body) {
+            let reply = if body.is_empty() {
+                Err("empty body".to_string())
+            } else {
+                Envelope::<S>::from_json(&body).map_err(|e| e.to_string())
+            };
+            match reply {
                 Ok(reply) => {
                     if let Some(info) = reply.axon {
                         axon.process_time = axon.process_time.or(info.process_time);

@@ -141,6 +141,9 @@ async fn hostile_requests_are_refused_and_nothing_breaks() {
         let (status, text) = raw(addr, "/Dummy", &headers, &body);
         assert_eq!(status, 200, "{text}");
         assert!(text.contains("\"output\":8"));
+        let (head, json) = text.split_once("\r\n\r\n").unwrap();
+        let length = format!("content-length: {}", json.len());
+        assert!(head.to_ascii_lowercase().contains(&length), "a whole body, as Python sends it: {head}");
         let (status, text) = raw(addr, "/Dummy", &headers, &body);
         assert_eq!(status, 401);
         assert!(text.contains("a newer one was last processed"), "{text}");
