@@ -3,7 +3,8 @@
 
 use crate::epoch::EpochParams;
 use crate::fixed::{
-    clamp, exp_safe, mul, safe_div, u16_proportion_to_fixed, u16_to_fixed, Divisor, I32F32, I64F64, ONE, ZERO,
+    clamp, exp_safe, mul, safe_div, saturating_sum, u16_proportion_to_fixed, u16_to_fixed, Divisor, I32F32,
+    I64F64, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix, SparseRow};
 use crate::vector::normalize;
@@ -91,10 +92,10 @@ fn dividends_by_bond_share(
         .rows()
         .zip(active_stake)
         .map(|(row, a)| {
-            let earned = row.iter().fold(ZERO, |acc, &(j, b)| {
+            let earned = saturating_sum(row.iter().map(|&(j, b)| {
                 let share = column_total[usize::from(j)].map_or(b, |total| total.divide(b));
-                acc.saturating_add(mul(share, incentive[usize::from(j)]))
-            });
+                mul(share, incentive[usize::from(j)])
+            }));
             earned.checked_mul(*a).unwrap_or(ZERO)
         })
         .collect();

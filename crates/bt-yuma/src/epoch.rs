@@ -6,8 +6,8 @@
 
 use crate::bonds::{self, BondInputs};
 use crate::fixed::{
-    fixed_proportion_to_u16, mul, sum, u16_proportion_to_fixed, u16_to_fixed, I32F32, I64F64, I96F32, ONE,
-    ZERO,
+    fixed_proportion_to_u16, mul, sum, u16_proportion_to_fixed, u16_to_fixed, NonNegativeSum, I32F32, I64F64,
+    I96F32, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix};
 use crate::vector::{is_topk_nonzero, normalize, normalize_using};
@@ -172,17 +172,20 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
     normalize(&mut active_stake);
 
     // 5. Weights, masked and row-normalised.
-    let weights = masked_weights(input, n, &permit, owner, &last_update, &registered);
+    let mut weights = masked_weights(input, n, &permit, owner, &last_update, &registered);
 
     // 6. Consensus: the stake-weighted median of each column.
     let consensus = sparse::weighted_median_col(&active_stake, &weights, n, u16_proportion_to_fixed(p.kappa));
 
     // 7. Clip weights at consensus; 8. validator trust: the weight each validator kept;
     // 9. incentive: the stake-weighted clipped weight each uid received, normalised.
-    let (validator_trust, incentive) = trust_and_incentive(&weights, &consensus, &active_stake, n);
+    // With β = 1 step 10 takes the clipped matrix itself, so it is clipped in this pass.
+    let penalty = u16_proportion_to_fixed(p.bonds_penalty);
+    let (validator_trust, incentive) =
+        trust_and_incentive(&mut weights, &consensus, &active_stake, n, penalty == ONE);
 
     // 10. Weights for bonds: between raw (β = 0) and clipped (β = 1) weights.
-    let weights_for_bonds = weights_for_bonds(weights, &consensus, u16_proportion_to_fixed(p.bonds_penalty));
+    let weights_for_bonds = weights_for_bonds(weights, &consensus, penalty);
 
     // 11. Bond column mask: bonds on uids registered since the last epoch are dropped.
     let mask_from = if input.last_epoch_block == 0 {
@@ -246,38 +249,51 @@ fn filtered_stake(raw: &[I64F64], n: usize, threshold: u64, owner: Option<usize>
     stake.into_iter().map(I32F32::saturating_from_num).collect()
 }
 
-/// Steps 7–9 in one pass over the rows: each weight clipped at its column's consensus
-/// (the clipped matrix itself is only built in step 10, if the bonds need it), summed per
-/// row into validator trust and, weighted by active stake, per column into incentive.
+/// Steps 7–9 in one pass over the entries: each weight clipped at its column's consensus,
+/// summed per row into validator trust and, weighted by active stake, per column into
+/// incentive. With `clip_in_place` the matrix keeps the clipped weights (what step 10
+/// uses for β = 1); otherwise it is left as it was.
 fn trust_and_incentive(
-    weights: &SparseMatrix,
+    weights: &mut SparseMatrix,
     consensus: &[I32F32],
     active_stake: &[I32F32],
     n: usize,
+    clip_in_place: bool,
 ) -> (Vec<I32F32>, Vec<I32F32>) {
-    let mut validator_trust = vec![ZERO; n];
-    let mut incentive = vec![ZERO; n];
-    for (i, row) in weights.rows().enumerate() {
-        for &(j, w) in row {
-            let j = usize::from(j);
-            if let Some(clipped) = sparse::clip(w, consensus[j]) {
-                validator_trust[i] = validator_trust[i].saturating_add(clipped);
-                incentive[j] = incentive[j].saturating_add(mul(active_stake[i], clipped));
+    // Every term is non-negative (weights, consensus and stake are), so wide sums equal
+    // the chain's saturating ones.
+    let mut validator_trust = vec![NonNegativeSum::default(); n];
+    let mut incentive = vec![NonNegativeSum::default(); n];
+    let mut add = |i: usize, j: usize, clipped: I32F32| {
+        validator_trust[i].add(clipped);
+        incentive[j].add(mul(active_stake[i], clipped));
+    };
+    if clip_in_place {
+        weights.retain_map(|i, j, w| {
+            let clipped = sparse::clip(w, consensus[usize::from(j)]);
+            if let Some(clipped) = clipped {
+                add(i, usize::from(j), clipped);
+            }
+            clipped
+        });
+    } else {
+        for (i, row) in weights.rows().enumerate() {
+            for &(j, w) in row {
+                if let Some(clipped) = sparse::clip(w, consensus[usize::from(j)]) {
+                    add(i, usize::from(j), clipped);
+                }
             }
         }
     }
+    let mut incentive: Vec<I32F32> = incentive.into_iter().map(NonNegativeSum::value).collect();
     normalize(&mut incentive);
-    (validator_trust, incentive)
+    (validator_trust.into_iter().map(NonNegativeSum::value).collect(), incentive)
 }
 
-/// Step 10: `Wb = W + β·(W̄ − W)`, taking `W` as it is for β = 0 and clipping it in place
-/// for β = 1.
-fn weights_for_bonds(mut weights: SparseMatrix, consensus: &[I32F32], penalty: I32F32) -> SparseMatrix {
-    if penalty == ZERO {
-        return weights;
-    }
-    if penalty == ONE {
-        sparse::col_clip(&mut weights, consensus);
+/// Step 10: `Wb = W + β·(W̄ − W)`, taking `W` as it is for β = 0 and as steps 7–9 clipped
+/// it for β = 1.
+fn weights_for_bonds(weights: SparseMatrix, consensus: &[I32F32], penalty: I32F32) -> SparseMatrix {
+    if penalty == ZERO || penalty == ONE {
         return weights;
     }
     let mut clipped = weights.clone();

@@ -139,11 +139,49 @@ pub fn sum<F: Fixed>(values: &[F]) -> F {
     values.iter().fold(F::from_num(0), |acc, v| acc.saturating_add(*v))
 }
 
+/// `Σ values` as a chain of `saturating_add`s from zero gives it. When no value is
+/// negative that chain only saturates at the top, so the sum is `min(Σ, MAX)` and is
+/// taken with plain wide additions; otherwise the chain itself runs.
+pub fn saturating_sum(values: impl Iterator<Item = I32F32> + Clone) -> I32F32 {
+    let mut total = 0i128;
+    let mut negative = false;
+    for v in values.clone() {
+        total += i128::from(v.to_bits());
+        negative |= v.to_bits() < 0;
+    }
+    if negative {
+        return values.fold(ZERO, |acc, v| acc.saturating_add(v));
+    }
+    I32F32::from_bits(total.min(i128::from(i64::MAX)) as i64)
+}
+
+/// A running sum of non-negative terms, equal to a chain of `saturating_add`s over them
+/// (`min(Σ, MAX)`), kept exactly in a wide integer. Only for terms that cannot be
+/// negative; a negative one would count as zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NonNegativeSum(u128);
+
+impl NonNegativeSum {
+    /// Adds one term.
+    pub fn add(&mut self, v: I32F32) {
+        debug_assert!(v >= ZERO, "a negative term {v}");
+        self.0 += v.to_bits().max(0) as u128;
+    }
+
+    /// The sum, saturated at `I32F32::MAX`.
+    pub fn value(self) -> I32F32 {
+        I32F32::from_bits(self.0.min(i64::MAX as u128) as i64)
+    }
+}
+
 /// `floor(x · 65535)` saturated to `u16`: how every stored proportion is quantised.
 ///
 /// `1/64 → 1023`, `0.5 → 32767`, negative values → 0.
 pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
-    mul(x, I32F32::from_num(u16::MAX)).saturating_to_num::<u16>()
+    // The integer part of the product, rounded down as fixed-point-to-integer conversion
+    // rounds, then saturated (tested against `saturating_to_num` below).
+    let whole = mul(x, I32F32::from_num(u16::MAX)).to_bits() >> 32;
+    whole.clamp(0, i64::from(u16::MAX)) as u16
 }
 
 /// `v / 65535` as an [`I32F32`]: how a stored `u16` proportion is read back.
@@ -288,6 +326,53 @@ mod tests {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             seed
+        }
+    }
+
+    #[test]
+    fn wide_sums_equal_the_saturating_chain() {
+        let chain = |values: &[I32F32]| values.iter().fold(ZERO, |acc, v| acc.saturating_add(*v));
+        let mut next = stream(0x05ee_d0f5);
+        let big = I32F32::max_value();
+        let cases: Vec<Vec<I32F32>> = vec![
+            vec![],
+            vec![ONE, ONE],
+            vec![big, ONE, ONE],
+            vec![big, big, ZERO],
+            vec![ONE, -ONE, big, -big],
+            vec![I32F32::min_value(), -ONE, ONE],
+            (0..1000).map(|_| I32F32::from_bits((next() >> 1) as i64)).collect(),
+            (0..1000).map(|_| I32F32::from_bits(next() as i64 >> 20)).collect(),
+            (0..1000).map(|_| I32F32::from_bits((next() >> 40) as i64)).collect(),
+        ];
+        for values in cases {
+            assert_eq!(saturating_sum(values.iter().copied()), chain(&values), "{values:?}");
+            if values.iter().all(|v| *v >= ZERO) {
+                let mut sum = NonNegativeSum::default();
+                values.iter().for_each(|v| sum.add(*v));
+                assert_eq!(sum.value(), chain(&values));
+            }
+        }
+    }
+
+    #[test]
+    fn quantisation_equals_the_saturating_conversion() {
+        let reference = |x: I32F32| mul(x, I32F32::from_num(u16::MAX)).saturating_to_num::<u16>();
+        let mut next = stream(0x0bad_cafe_f00d_d00d);
+        let edges =
+            [i64::MIN, i64::MIN + 1, -1, 0, 1, 65535, 1 << 32, (1 << 32) - 1, (1 << 32) + 1, i64::MAX];
+        let random = (0..100_000).map(|k| {
+            let bits = next() as i64;
+            // Mostly proportions in [0, 1], the rest anywhere.
+            if k % 4 == 0 {
+                bits
+            } else {
+                bits.rem_euclid((1 << 32) + 1)
+            }
+        });
+        for bits in edges.into_iter().chain(random) {
+            let x = I32F32::from_bits(bits);
+            assert_eq!(fixed_proportion_to_u16(x), reference(x), "{bits}");
         }
     }
 

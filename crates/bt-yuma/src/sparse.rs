@@ -6,7 +6,7 @@
 //! columns for per-column vectors), never to `n²`, and the results equal the chain's
 //! dense-row implementations entry for entry.
 
-use crate::fixed::{mul, Divisor, I32F32, ONE, ZERO};
+use crate::fixed::{mul, saturating_sum, Divisor, NonNegativeSum, I32F32, ONE, ZERO};
 use crate::vector::{weighted_median, weighted_median_by};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -297,18 +297,28 @@ pub fn normalize_row(row: &mut [(u16, I32F32)]) {
 
 /// The sum of one row.
 pub fn row_sum(row: &[(u16, I32F32)]) -> I32F32 {
-    row.iter().fold(ZERO, |acc, &(_, v)| acc.saturating_add(v))
+    saturating_sum(row.iter().map(|&(_, v)| v))
 }
 
-/// The sum of each of `n` columns.
+/// The sum of each of `n` columns, as chains of `saturating_add`s in row order give them:
+/// with wide additions when no entry is negative (see [`saturating_sum`]).
 pub fn col_sums(matrix: &SparseMatrix, n: usize) -> Vec<I32F32> {
-    let mut sums = vec![ZERO; n];
+    if matrix.entries().iter().any(|&(_, v)| v < ZERO) {
+        let mut sums = vec![ZERO; n];
+        for &(j, v) in matrix.entries() {
+            if let Some(s) = sums.get_mut(j as usize) {
+                *s = s.saturating_add(v);
+            }
+        }
+        return sums;
+    }
+    let mut sums = vec![NonNegativeSum::default(); n];
     for &(j, v) in matrix.entries() {
         if let Some(s) = sums.get_mut(j as usize) {
-            *s = s.saturating_add(v);
+            s.add(v);
         }
     }
-    sums
+    sums.into_iter().map(NonNegativeSum::value).collect()
 }
 
 /// Divides every entry by its column's sum where that sum is non-zero.
