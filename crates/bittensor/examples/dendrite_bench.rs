@@ -20,7 +20,6 @@ use bittensor::peer::Dummy;
 use bittensor::Dendrite;
 use bt_primitives::Keypair;
 use clap::Parser;
-use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[derive(Parser)]
@@ -167,7 +166,6 @@ fn presign(dendrite: &Dendrite, target: &Target, args: &Args) -> anyhow::Result<
         let workers: Vec<_> = (0..threads)
             .map(|thread| {
                 scope.spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
                     let mut out = Vec::new();
                     for connection in (thread..args.concurrency).step_by(threads as usize) {
                         let uuid = format!("bench-{run:x}-{connection}");
@@ -178,7 +176,7 @@ fn presign(dendrite: &Dendrite, target: &Target, args: &Args) -> anyhow::Result<
                             let request = dendrite
                                 .sign_request(target, Dummy { input, output: None }, TIMEOUT, &uuid)
                                 .map_err(anyhow::Error::msg)?;
-                            requests.push((runtime.block_on(http_bytes(request))?, 2 * input));
+                            requests.push((http_bytes(request), 2 * input));
                         }
                         out.push((connection, requests));
                     }
@@ -199,10 +197,16 @@ fn presign(dendrite: &Dendrite, target: &Target, args: &Args) -> anyhow::Result<
     Ok(connections.into_iter().map(|(_, requests)| requests).collect())
 }
 
-/// A request as HTTP/1.1 bytes.
-async fn http_bytes(request: hyper::Request<http_body_util::Full<bytes::Bytes>>) -> anyhow::Result<Vec<u8>> {
-    let (parts, body) = request.into_parts();
-    let body = body.collect().await?.to_bytes();
+/// A request as HTTP/1.1 bytes. A `Full` body yields its one frame at once, so it is
+/// read without an executor.
+fn http_bytes(request: hyper::Request<http_body_util::Full<bytes::Bytes>>) -> Vec<u8> {
+    use http_body::Body;
+    let (parts, mut body) = request.into_parts();
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let body = match std::pin::Pin::new(&mut body).poll_frame(&mut context) {
+        std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => bytes::Bytes::new(),
+    };
     let host = parts.uri.authority().map_or("", |a| a.as_str());
     let mut out = format!("POST {} HTTP/1.1\r\nhost: {host}\r\n", parts.uri.path()).into_bytes();
     for (name, value) in &parts.headers {
@@ -213,7 +217,7 @@ async fn http_bytes(request: hyper::Request<http_body_util::Full<bytes::Bytes>>)
     }
     out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
     out.extend_from_slice(&body);
-    Ok(out)
+    out
 }
 
 /// Sends each connection's signed requests one after another over its own keep-alive

@@ -115,17 +115,10 @@ where
     Fut: Future<Output = Result<S, HandlerError>> + Send + 'static,
 {
     fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
-        let envelope = Envelope::<S>::from_json(&request.body);
-        let Ok(mut envelope) = envelope else {
-            return Box::pin(async move {
-                Reply::internal_error(&request.headers, "the body does not parse into the synapse")
-            });
+        let mut envelope = match checked_envelope::<S>(&request) {
+            Ok(envelope) => envelope,
+            Err(reply) => return Box::pin(async move { reply }),
         };
-        if body_hash(&envelope.synapse) != request.headers.body_hash {
-            return Box::pin(async move {
-                Reply::internal_error(&request.headers, "the body hash does not match")
-            });
-        }
         let handler_started = Instant::now();
         let future = (self.handler)(envelope.synapse.clone(), request.caller.clone());
         Box::pin(async move {
@@ -146,6 +139,17 @@ where
     }
 }
 
+/// The request's body as `S`'s envelope, if it parses and its hashed fields match the
+/// signed body hash; otherwise the 500 reply.
+fn checked_envelope<S: Synapse>(request: &Incoming2) -> Result<Envelope<S>, Reply> {
+    let envelope = Envelope::<S>::from_json(&request.body)
+        .map_err(|_| Reply::internal_error(&request.headers, "the body does not parse into the synapse"))?;
+    if body_hash(&envelope.synapse) != request.headers.body_hash {
+        return Err(Reply::internal_error(&request.headers, "the body hash does not match"));
+    }
+    Ok(envelope)
+}
+
 /// Sends a streaming response's chunks; dropping it ends the response.
 pub type ChunkSender = tokio::sync::mpsc::Sender<Bytes>;
 
@@ -161,17 +165,10 @@ where
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
     fn call(&self, request: Incoming2, timeout: Duration) -> BoxFuture<Reply> {
-        let envelope = Envelope::<S>::from_json(&request.body);
-        let Ok(envelope) = envelope else {
-            return Box::pin(async move {
-                Reply::internal_error(&request.headers, "the body does not parse into the synapse")
-            });
+        let envelope = match checked_envelope::<S>(&request) {
+            Ok(envelope) => envelope,
+            Err(reply) => return Box::pin(async move { reply }),
         };
-        if body_hash(&envelope.synapse) != request.headers.body_hash {
-            return Box::pin(async move {
-                Reply::internal_error(&request.headers, "the body hash does not match")
-            });
-        }
         let (sender, receiver) = tokio::sync::mpsc::channel(64);
         let future = (self.handler)(envelope.synapse.clone(), request.caller.clone(), sender);
         let name = S::NAME;

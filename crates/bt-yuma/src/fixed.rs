@@ -143,16 +143,14 @@ pub fn sum<F: Fixed>(values: &[F]) -> F {
 /// negative that chain only saturates at the top, so the sum is `min(Σ, MAX)` and is
 /// taken with plain wide additions; otherwise the chain itself runs.
 pub fn saturating_sum(values: impl Iterator<Item = I32F32> + Clone) -> I32F32 {
-    let mut total = 0i128;
-    let mut negative = false;
+    let mut total = NonNegativeSum::default();
     for v in values.clone() {
-        total += i128::from(v.to_bits());
-        negative |= v.to_bits() < 0;
+        if v < ZERO {
+            return values.fold(ZERO, |acc, v| acc.saturating_add(v));
+        }
+        total.add(v);
     }
-    if negative {
-        return values.fold(ZERO, |acc, v| acc.saturating_add(v));
-    }
-    I32F32::from_bits(total.min(i128::from(i64::MAX)) as i64)
+    total.value()
 }
 
 /// A running sum of non-negative terms, equal to a chain of `saturating_add`s over them

@@ -303,22 +303,27 @@ pub fn row_sum(row: &[(u16, I32F32)]) -> I32F32 {
 /// The sum of each of `n` columns, as chains of `saturating_add`s in row order give them:
 /// with wide additions when no entry is negative (see [`saturating_sum`]).
 pub fn col_sums(matrix: &SparseMatrix, n: usize) -> Vec<I32F32> {
-    if matrix.entries().iter().any(|&(_, v)| v < ZERO) {
-        let mut sums = vec![ZERO; n];
-        for &(j, v) in matrix.entries() {
-            if let Some(s) = sums.get_mut(j as usize) {
-                *s = s.saturating_add(v);
-            }
-        }
-        return sums;
-    }
-    let mut sums = vec![NonNegativeSum::default(); n];
+    let mut wide = vec![NonNegativeSum::default(); n];
     for &(j, v) in matrix.entries() {
-        if let Some(s) = sums.get_mut(j as usize) {
+        if v < ZERO {
+            return saturating_col_sums(matrix, n);
+        }
+        if let Some(s) = wide.get_mut(j as usize) {
             s.add(v);
         }
     }
-    sums.into_iter().map(NonNegativeSum::value).collect()
+    wide.into_iter().map(NonNegativeSum::value).collect()
+}
+
+/// [`col_sums`] as the chain of `saturating_add`s itself, for matrices with negative entries.
+fn saturating_col_sums(matrix: &SparseMatrix, n: usize) -> Vec<I32F32> {
+    let mut sums = vec![ZERO; n];
+    for &(j, v) in matrix.entries() {
+        if let Some(s) = sums.get_mut(j as usize) {
+            *s = s.saturating_add(v);
+        }
+    }
+    sums
 }
 
 /// Divides every entry by its column's sum where that sum is non-zero.
@@ -598,6 +603,18 @@ mod tests {
 
     fn m(rows: Vec<SparseRow>) -> SparseMatrix {
         SparseMatrix::from_rows(&rows)
+    }
+
+    #[test]
+    fn column_sums_saturate_as_the_chain_does() {
+        let (big, one) = (I32F32::max_value(), ONE);
+        // Non-negative: wide sums, saturated once.
+        let plain = m(vec![vec![(0, big), (1, one)], vec![(0, one), (1, one)]]);
+        assert_eq!(col_sums(&plain, 2), vec![big, I32F32::from_num(2)]);
+        // A negative entry: the chain in row order (MAX, then +1 stays MAX, then −1).
+        let mixed = m(vec![vec![(0, big)], vec![(0, one)], vec![(0, -one)]]);
+        assert_eq!(col_sums(&mixed, 1), vec![big - one]);
+        assert_eq!(row_sum(&[(0, big), (1, one), (2, -one)]), big - one);
     }
 
     #[test]
