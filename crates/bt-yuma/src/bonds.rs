@@ -3,7 +3,7 @@
 
 use crate::epoch::EpochParams;
 use crate::fixed::{
-    clamp, exp_safe, mul, safe_div, saturating_sum, u16_proportion_to_fixed, u16_to_fixed, Divisor, I32F32,
+    clamp, exp_safe, mul, safe_div, u16_proportion_to_fixed, u16_to_fixed, Divisor, NonNegativeSum, I32F32,
     I64F64, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix, SparseRow};
@@ -92,11 +92,14 @@ fn dividends_by_bond_share(
         .rows()
         .zip(active_stake)
         .map(|(row, a)| {
-            let earned = saturating_sum(row.iter().map(|&(j, b)| {
+            // Bonds are kept only where positive and incentive is non-negative, so every
+            // term is too, and a wide sum equals the chain's saturating one.
+            let mut earned = NonNegativeSum::default();
+            for &(j, b) in row {
                 let share = column_total[usize::from(j)].map_or(b, |total| total.divide(b));
-                mul(share, incentive[usize::from(j)])
-            }));
-            earned.checked_mul(*a).unwrap_or(ZERO)
+                earned.add(mul(share, incentive[usize::from(j)]));
+            }
+            earned.value().checked_mul(*a).unwrap_or(ZERO)
         })
         .collect();
     normalize(&mut dividends);

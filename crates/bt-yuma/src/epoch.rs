@@ -179,13 +179,16 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
 
     // 7. Clip weights at consensus; 8. validator trust: the weight each validator kept;
     // 9. incentive: the stake-weighted clipped weight each uid received, normalised.
-    // With β = 1 step 10 takes the clipped matrix itself, so it is clipped in this pass.
+    // Unless β = 1, step 10 also needs the weights as they were before clipping.
     let penalty = u16_proportion_to_fixed(p.bonds_penalty);
-    let (validator_trust, incentive) =
-        trust_and_incentive(&mut weights, &consensus, &active_stake, n, penalty == ONE);
+    let unclipped = (penalty != ONE).then(|| weights.clone());
+    let (validator_trust, incentive) = trust_and_incentive(&mut weights, &consensus, &active_stake, n);
 
     // 10. Weights for bonds: between raw (β = 0) and clipped (β = 1) weights.
-    let weights_for_bonds = weights_for_bonds(weights, &consensus, penalty);
+    let weights_for_bonds = match unclipped {
+        Some(raw) => sparse::interpolate(raw, weights, penalty),
+        None => weights,
+    };
 
     // 11. Bond column mask: bonds on uids registered since the last epoch are dropped.
     let mask_from = if input.last_epoch_block == 0 {
@@ -249,56 +252,36 @@ fn filtered_stake(raw: &[I64F64], n: usize, threshold: u64, owner: Option<usize>
     stake.into_iter().map(I32F32::saturating_from_num).collect()
 }
 
-/// Steps 7–9 in one pass over the entries: each weight clipped at its column's consensus,
-/// summed per row into validator trust and, weighted by active stake, per column into
-/// incentive. With `clip_in_place` the matrix keeps the clipped weights (what step 10
-/// uses for β = 1); otherwise it is left as it was.
+/// Steps 7–9 in one pass over the entries: each weight clipped at its column's consensus
+/// (in place), summed per row into validator trust and, weighted by active stake, per
+/// column into incentive.
 fn trust_and_incentive(
     weights: &mut SparseMatrix,
     consensus: &[I32F32],
     active_stake: &[I32F32],
     n: usize,
-    clip_in_place: bool,
 ) -> (Vec<I32F32>, Vec<I32F32>) {
     // Every term is non-negative (weights, consensus and stake are), so wide sums equal
     // the chain's saturating ones.
-    let mut validator_trust = vec![NonNegativeSum::default(); n];
+    let mut validator_trust = vec![ZERO; n];
     let mut incentive = vec![NonNegativeSum::default(); n];
-    let mut add = |i: usize, j: usize, clipped: I32F32| {
-        validator_trust[i].add(clipped);
-        incentive[j].add(mul(active_stake[i], clipped));
-    };
-    if clip_in_place {
-        weights.retain_map(|i, j, w| {
-            let clipped = sparse::clip(w, consensus[usize::from(j)]);
-            if let Some(clipped) = clipped {
-                add(i, usize::from(j), clipped);
-            }
-            clipped
-        });
-    } else {
-        for (i, row) in weights.rows().enumerate() {
-            for &(j, w) in row {
-                if let Some(clipped) = sparse::clip(w, consensus[usize::from(j)]) {
-                    add(i, usize::from(j), clipped);
-                }
+    weights.rewrite_rows(|i, row| {
+        let (stake, mut trust, mut kept) = (active_stake[i], NonNegativeSum::default(), 0);
+        for k in 0..row.len() {
+            let (j, w) = row[k];
+            if let Some(clipped) = sparse::clip(w, consensus[usize::from(j)]) {
+                trust.add(clipped);
+                incentive[usize::from(j)].add(mul(stake, clipped));
+                row[kept] = (j, clipped);
+                kept += 1;
             }
         }
-    }
+        validator_trust[i] = trust.value();
+        kept
+    });
     let mut incentive: Vec<I32F32> = incentive.into_iter().map(NonNegativeSum::value).collect();
     normalize(&mut incentive);
-    (validator_trust.into_iter().map(NonNegativeSum::value).collect(), incentive)
-}
-
-/// Step 10: `Wb = W + β·(W̄ − W)`, taking `W` as it is for β = 0 and as steps 7–9 clipped
-/// it for β = 1.
-fn weights_for_bonds(weights: SparseMatrix, consensus: &[I32F32], penalty: I32F32) -> SparseMatrix {
-    if penalty == ZERO || penalty == ONE {
-        return weights;
-    }
-    let mut clipped = weights.clone();
-    sparse::col_clip(&mut clipped, consensus);
-    sparse::interpolate(weights, clipped, penalty)
+    (validator_trust, incentive)
 }
 
 /// Step 5: stored weights read as integer-valued fixed point, keeping only what the masks

@@ -34,21 +34,17 @@ pub fn mul(a: I32F32, b: I32F32) -> I32F32 {
 
 /// Exact `n / d` for many `n` and one `d`, by a multiplication and shifts (the
 /// round-up method of Granlund and Montgomery).
+///
+/// Every divisor takes the same branch-free steps: `n / d = (mulhi(n, m) + h·n) >> s`,
+/// where the 65-bit magic number is `h·2⁶⁴ + m` (`h` is 0 or 1). Divisors that differ
+/// from one column to the next then cost no mispredicted branches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reciprocal {
+    /// The low 64 bits of the magic number.
     magic: u64,
+    /// All ones when the magic number's 2⁶⁴ bit is set, else zero.
+    high: u64,
     shift: u32,
-    kind: ReciprocalKind,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ReciprocalKind {
-    /// `d = 2^shift`.
-    PowerOfTwo,
-    /// `n / d = mulhi(n, magic) >> shift`.
-    Plain,
-    /// The magic number needs 65 bits; its top bit is added back in.
-    WithAdd,
 }
 
 impl Reciprocal {
@@ -59,7 +55,8 @@ impl Reciprocal {
         }
         let log = 63 - d.leading_zeros();
         if d.is_power_of_two() {
-            return Some(Reciprocal { magic: 0, shift: log, kind: ReciprocalKind::PowerOfTwo });
+            // The magic number is 2⁶⁴ itself: `n >> log`.
+            return Some(Reciprocal { magic: 0, high: u64::MAX, shift: log });
         }
         // m = floor(2^(64+log) / d) < 2^64, as d > 2^log.
         let numerator = 1u128 << (64 + log);
@@ -67,27 +64,21 @@ impl Reciprocal {
         let rem = (numerator % d as u128) as u64;
         if d - rem < 1 << log {
             // m + 1 is within 2^log of 2^(64+log)/d: exact for every 64-bit n.
-            Some(Reciprocal { magic: m.wrapping_add(1), shift: log, kind: ReciprocalKind::Plain })
+            Some(Reciprocal { magic: m.wrapping_add(1), high: 0, shift: log })
         } else {
-            // One more bit of precision: 2m (+1), with its 2^64 bit added back in `divide`.
+            // One more bit of precision: 2^64 + 2m (+1), shifted one place further.
             let mut twice = m.wrapping_add(m);
             if rem as u128 * 2 >= d as u128 {
                 twice = twice.wrapping_add(1);
             }
-            Some(Reciprocal { magic: twice.wrapping_add(1), shift: log, kind: ReciprocalKind::WithAdd })
+            Some(Reciprocal { magic: twice.wrapping_add(1), high: u64::MAX, shift: log + 1 })
         }
     }
 
     /// `floor(n / d)`.
     pub const fn divide(&self, n: u64) -> u64 {
-        match self.kind {
-            ReciprocalKind::PowerOfTwo => n >> self.shift,
-            ReciprocalKind::Plain => (((self.magic as u128 * n as u128) >> 64) as u64) >> self.shift,
-            ReciprocalKind::WithAdd => {
-                let q = ((self.magic as u128 * n as u128) >> 64) as u64;
-                (((n - q) >> 1) + q) >> self.shift
-            }
-        }
+        let q = ((self.magic as u128 * n as u128) >> 64) as u64;
+        ((q as u128 + (n & self.high) as u128) >> self.shift) as u64
     }
 }
 
@@ -251,7 +242,7 @@ fn exp(x: I32F32) -> Option<I32F32> {
 
 /// Reciprocals of the series' divisors `k = 2, 3, …, 31`.
 const SERIES_DIVISORS: [Reciprocal; 30] = {
-    let mut table = [Reciprocal { magic: 0, shift: 0, kind: ReciprocalKind::PowerOfTwo }; 30];
+    let mut table = [Reciprocal { magic: 0, high: 0, shift: 0 }; 30];
     let mut k = 0;
     while k < 30 {
         table[k] = match Reciprocal::new(k as u64 + 2) {

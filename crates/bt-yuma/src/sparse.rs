@@ -102,19 +102,32 @@ impl SparseMatrix {
 
     /// Replaces each entry `(i, j, v)` by `f(i, j, v)`, dropping it where that is `None`.
     pub fn retain_map(&mut self, mut f: impl FnMut(usize, u16, I32F32) -> Option<I32F32>) {
-        let mut kept = 0;
-        let mut begin = 0;
-        for i in 0..self.n_rows() {
-            let end = self.start[i + 1];
-            for k in begin..end {
-                let (j, v) = self.entries[k];
+        self.rewrite_rows(|i, row| {
+            let mut kept = 0;
+            for k in 0..row.len() {
+                let (j, v) = row[k];
                 if let Some(v) = f(i, j, v) {
-                    self.entries[kept] = (j, v);
+                    row[kept] = (j, v);
                     kept += 1;
                 }
             }
-            begin = end;
+            kept
+        });
+    }
+
+    /// Rewrites the matrix row by row: `f(i, row)` may change row `i` in place and returns
+    /// how many of its leading entries to keep (at most its length).
+    pub fn rewrite_rows(&mut self, mut f: impl FnMut(usize, &mut [(u16, I32F32)]) -> usize) {
+        let (mut kept, mut begin) = (0, 0);
+        for i in 0..self.n_rows() {
+            let end = self.start[i + 1];
+            if kept != begin {
+                self.entries.copy_within(begin..end, kept);
+            }
+            let len = end - begin;
+            kept += f(i, &mut self.entries[kept..kept + len]).min(len);
             self.start[i + 1] = kept;
+            begin = end;
         }
         self.entries.truncate(kept);
     }
@@ -363,13 +376,12 @@ pub fn col_clip(matrix: &mut SparseMatrix, consensus: &[I32F32]) {
 
 /// One weight clipped at its column's consensus `c`: `None` when it is dropped.
 pub fn clip(w: I32F32, c: I32F32) -> Option<I32F32> {
-    if c >= w {
-        Some(w)
-    } else if c > ZERO {
-        Some(c)
-    } else {
-        None
-    }
+    // Whether a weight is above consensus is as good as random, so that choice is made
+    // without a branch (`min`); whether the entry stays is nearly always yes.
+    // Whether a weight is above consensus is as good as random, so it is not branched
+    // on (a plain `|` and a `min`); whether the entry stays is nearly always yes.
+    let stays = (c >= w) | (c > ZERO);
+    stays.then_some(w.min(c))
 }
 
 /// `Σ_j m_ij · vector_j` for each row.
@@ -432,8 +444,31 @@ pub fn mat_ema(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> SparseM
 /// One row of [`mat_ema`], appended to `row`.
 pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row: &mut SparseRow) {
     let one_minus_alpha = ONE.saturating_sub(alpha);
-    merge_rows(new, old, |j, x, y| {
-        let v = mul(alpha, x.unwrap_or(ZERO)).saturating_add(mul(one_minus_alpha, y.unwrap_or(ZERO)));
+    let ema = |x: I32F32, y: I32F32| mul(alpha, x).saturating_add(mul(one_minus_alpha, y));
+    // The columns both rows share from the start (usually all of them, as bonds follow
+    // weights) need no merge: each output is written, and kept where positive.
+    let same = new.iter().zip(old).take_while(|(a, b)| a.0 == b.0).count();
+    let from = row.len();
+    row.resize(from + same, (0, ZERO));
+    let mut kept = from;
+    for ((&(j, x), &(_, y)), slot) in new.iter().zip(old).zip(&mut row[from..]) {
+        let v = ema(x, y);
+        *slot = (j, v);
+        kept += usize::from(v > ZERO);
+    }
+    if kept < from + same {
+        // Some were not positive: close the gaps, in order.
+        let mut at = from;
+        for k in from..from + same {
+            if row[k].1 > ZERO {
+                row[at] = row[k];
+                at += 1;
+            }
+        }
+    }
+    row.truncate(kept);
+    merge_rows(&new[same..], &old[same..], |j, x, y| {
+        let v = ema(x.unwrap_or(ZERO), y.unwrap_or(ZERO));
         if v > ZERO {
             row.push((j, v));
         }
@@ -719,6 +754,28 @@ mod tests {
         let old = m(vec![vec![(0, ONE)]]);
         let alpha = I32F32::from_num(0.25);
         assert_eq!(mat_ema(&new, &old, alpha).to_rows(), vec![vec![(0, I32F32::from_num(0.75)), (1, alpha)]]);
+    }
+
+    #[test]
+    fn ema_row_matches_the_cell_by_cell_merge() {
+        // Shared leading columns (with cells that come out zero and are dropped), then
+        // columns only one side has.
+        let q = |v: f64| I32F32::from_num(v);
+        let new = [(0, q(0.5)), (1, ZERO), (2, q(0.25)), (4, q(1.0)), (6, ZERO)];
+        let old = [(0, q(0.5)), (1, ZERO), (2, ZERO), (3, q(1.0)), (6, q(0.5))];
+        let alpha = q(0.25);
+        let mut merged = Vec::new();
+        merge_rows(&new, &old, |j, x, y| {
+            let v = mul(alpha, x.unwrap_or(ZERO)).saturating_add(mul(ONE - alpha, y.unwrap_or(ZERO)));
+            if v > ZERO {
+                merged.push((j, v));
+            }
+        });
+        let mut row = vec![(9, ONE)];
+        ema_row(&new, &old, alpha, &mut row);
+        assert_eq!(row[0], (9, ONE), "what the row held stays");
+        assert_eq!(row[1..], merged[..]);
+        assert_eq!(merged.iter().map(|e| e.0).collect::<Vec<_>>(), [0, 2, 3, 4, 6]);
     }
 
     #[test]
