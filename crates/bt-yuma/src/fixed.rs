@@ -23,13 +23,27 @@ pub fn safe_div<F: Fixed>(a: F, b: F) -> F {
 /// i.e. when `|a·b| ≥ 2⁹⁵`; otherwise the result is `a·b` shifted down 32 bits (a floor).
 pub fn mul(a: I32F32, b: I32F32) -> I32F32 {
     let product = i128::from(a.to_bits()) * i128::from(b.to_bits());
-    if product >= 1 << 95 {
-        I32F32::max_value()
-    } else if product < -(1 << 95) {
+    // `−2⁹⁵ ≤ a·b < 2⁹⁵` exactly when the product's upper 64 bits are in `[−2³¹, 2³¹)`:
+    // one unsigned comparison.
+    let high = (product >> 64) as i64;
+    if (high.wrapping_add(1 << 31) as u64) < 1 << 32 {
+        I32F32::from_bits((product >> 32) as i64)
+    } else if high < 0 {
         I32F32::min_value()
     } else {
-        I32F32::from_bits((product >> 32) as i64)
+        I32F32::max_value()
     }
+}
+
+/// `a + b` with the result of `I32F32::saturating_add`: both saturate the raw bits toward
+/// the sign of the operands. This one is an add and a conditional move.
+pub fn add(a: I32F32, b: I32F32) -> I32F32 {
+    I32F32::from_bits(a.to_bits().saturating_add(b.to_bits()))
+}
+
+/// `a − b` with the result of `I32F32::saturating_sub`.
+pub fn sub(a: I32F32, b: I32F32) -> I32F32 {
+    I32F32::from_bits(a.to_bits().saturating_sub(b.to_bits()))
 }
 
 /// Exact `n / d` for many `n` and one `d`, by a multiplication and shifts (the
@@ -168,9 +182,11 @@ impl NonNegativeSum {
 /// `1/64 → 1023`, `0.5 → 32767`, negative values → 0.
 pub fn fixed_proportion_to_u16(x: I32F32) -> u16 {
     // The integer part of the product, rounded down as fixed-point-to-integer conversion
-    // rounds, then saturated (tested against `saturating_to_num` below).
-    let whole = mul(x, I32F32::from_num(u16::MAX)).to_bits() >> 32;
-    whole.clamp(0, i64::from(u16::MAX)) as u16
+    // rounds, then saturated (tested against `saturating_to_num` below). Values outside
+    // `[0, 1]` end at 0 or 65535 either way, so they are clamped first and the product
+    // fits 64 bits.
+    let x = x.to_bits().clamp(0, 1 << 32) as u64;
+    ((x * u64::from(u16::MAX)) >> 32) as u16
 }
 
 /// `v / 65535` as an [`I32F32`]: how a stored `u16` proportion is read back.
@@ -426,6 +442,8 @@ mod tests {
                 let a = I32F32::from_bits(pick(next()));
                 assert_eq!(divisor.divide(a), safe_div(a, b), "{a:?} / {b:?}");
                 assert_eq!(mul(a, b), a.saturating_mul(b), "{a:?} * {b:?}");
+                assert_eq!(add(a, b), a.saturating_add(b), "{a:?} + {b:?}");
+                assert_eq!(sub(a, b), a.saturating_sub(b), "{a:?} - {b:?}");
             }
         }
     }

@@ -6,7 +6,7 @@
 //! columns for per-column vectors), never to `n²`, and the results equal the chain's
 //! dense-row implementations entry for entry.
 
-use crate::fixed::{mul, saturating_sum, Divisor, NonNegativeSum, I32F32, ONE, ZERO};
+use crate::fixed::{add, mul, saturating_sum, sub, Divisor, NonNegativeSum, I32F32, ONE, ZERO};
 use crate::vector::{weighted_median, weighted_median_by};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -333,7 +333,7 @@ fn saturating_col_sums(matrix: &SparseMatrix, n: usize) -> Vec<I32F32> {
     let mut sums = vec![ZERO; n];
     for &(j, v) in matrix.entries() {
         if let Some(s) = sums.get_mut(j as usize) {
-            *s = s.saturating_add(v);
+            *s = add(*s, v);
         }
     }
     sums
@@ -391,7 +391,7 @@ pub fn matmul_transpose(matrix: &SparseMatrix, vector: &[I32F32]) -> Vec<I32F32>
         .map(|row| {
             row.iter().fold(ZERO, |acc, &(j, v)| {
                 let x = vector.get(j as usize).copied().unwrap_or(ZERO);
-                acc.saturating_add(mul(v, x))
+                add(acc, mul(v, x))
             })
         })
         .collect()
@@ -422,7 +422,7 @@ pub fn interpolate(a: SparseMatrix, b: SparseMatrix, ratio: I32F32) -> SparseMat
         row.clear();
         merge_rows(ra, rb, |j, x, y| {
             let (x, y) = (x.unwrap_or(ZERO), y.unwrap_or(ZERO));
-            let v = x.saturating_add(mul(ratio, y.saturating_sub(x)));
+            let v = add(x, mul(ratio, sub(y, x)));
             if v > ZERO {
                 row.push((j, v));
             }
@@ -443,30 +443,21 @@ pub fn mat_ema(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> SparseM
 
 /// One row of [`mat_ema`], appended to `row`.
 pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row: &mut SparseRow) {
-    let one_minus_alpha = ONE.saturating_sub(alpha);
-    let ema = |x: I32F32, y: I32F32| mul(alpha, x).saturating_add(mul(one_minus_alpha, y));
+    let one_minus_alpha = sub(ONE, alpha);
+    let ema = |x: I32F32, y: I32F32| add(mul(alpha, x), mul(one_minus_alpha, y));
     // The columns both rows share from the start (usually all of them, as bonds follow
-    // weights) need no merge: each output is written, and kept where positive.
-    let same = new.iter().zip(old).take_while(|(a, b)| a.0 == b.0).count();
-    let from = row.len();
-    row.resize(from + same, (0, ZERO));
-    let mut kept = from;
-    for ((&(j, x), &(_, y)), slot) in new.iter().zip(old).zip(&mut row[from..]) {
-        let v = ema(x, y);
-        *slot = (j, v);
-        kept += usize::from(v > ZERO);
-    }
-    if kept < from + same {
-        // Some were not positive: close the gaps, in order.
-        let mut at = from;
-        for k in from..from + same {
-            if row[k].1 > ZERO {
-                row[at] = row[k];
-                at += 1;
-            }
+    // weights) need no merge.
+    let mut same = 0;
+    while let (Some(&(j, x)), Some(&(k, y))) = (new.get(same), old.get(same)) {
+        if j != k {
+            break;
         }
+        let v = ema(x, y);
+        if v > ZERO {
+            row.push((j, v));
+        }
+        same += 1;
     }
-    row.truncate(kept);
     merge_rows(&new[same..], &old[same..], |j, x, y| {
         let v = ema(x.unwrap_or(ZERO), y.unwrap_or(ZERO));
         if v > ZERO {
@@ -505,9 +496,9 @@ pub fn ema_alpha_row(
         let Some(x) = x else { return };
         let y = y.unwrap_or(ZERO);
         let a = alpha(j, x, y);
-        let decayed = mul(ONE.saturating_sub(a), y);
+        let decayed = mul(sub(ONE, a), y);
         let bought = mul(a, x).max(ZERO);
-        let v = decayed.saturating_add(bought).min(ONE);
+        let v = add(decayed, bought).min(ONE);
         if v > ZERO {
             row.push((j, v));
         }
@@ -528,23 +519,20 @@ pub fn weighted_median_col(stake: &[I32F32], matrix: &SparseMatrix, n: usize, ka
     let total = crate::fixed::sum(&voter_stake);
     let minority = total.saturating_sub(kappa);
     let unlisted = |listed: I32F32| total.saturating_sub(listed);
+    let columns = Columns::count(&voters, &voter_stake, matrix, n);
 
     // Scores are proportions, so a score's bits and its voter's index pack into one 64-bit
     // key, half the size of a (score, stake) pair. Anything else takes the pairs.
-    let packs = voters.len() <= 1 << VOTER_BITS
-        && voters
-            .iter()
-            .all(|&i| matrix.row(i).iter().all(|&(_, w)| w >= ZERO && w.to_bits() < 1 << (63 - VOTER_BITS)));
-    if packs {
+    if voters.len() <= 1 << VOTER_BITS && columns.score_bits < 1 << (63 - VOTER_BITS) {
         let vote = |voter: usize, score: I32F32| (score.to_bits() as u64) << VOTER_BITS | voter as u64;
         let score = |key: &u64| I32F32::from_bits((key >> VOTER_BITS) as i64);
         let stake = |key: &u64| voter_stake[(key & ((1 << VOTER_BITS) - 1)) as usize];
-        by_column(&voters, &voter_stake, matrix, n, vote, |votes, listed| {
+        by_column(&voters, &columns, matrix, vote, |votes, listed| {
             weighted_median_by(votes, score, stake, unlisted(listed), minority)
         })
     } else {
         let vote = |voter: usize, score: I32F32| (score, voter_stake[voter]);
-        by_column(&voters, &voter_stake, matrix, n, vote, |votes, listed| {
+        by_column(&voters, &columns, matrix, vote, |votes, listed| {
             weighted_median(votes, unlisted(listed), minority)
         })
     }
@@ -557,25 +545,50 @@ const VOTER_BITS: u32 = 20;
 /// in cache and is reused, instead of transposing the whole matrix at once.
 const BLOCK_VOTES: usize = 1 << 16;
 
-/// `f(votes, listed)` for each of the `n` columns in order, where `votes` holds
-/// `vote(voter, score)` for each voter with an entry in the column (in voter order) and
-/// `listed` is the stake of those voters.
+/// Free slots after each column's votes in the block buffer. Without them every column of
+/// 256 votes starts a multiple of 2 KiB further on, and the columns' current cache lines
+/// all fall in the same two sets of the first-level cache, evicting one another.
+const COLUMN_PADDING: usize = 8;
+
+/// What one pass over the voters' entries tells about the `n` columns.
+struct Columns {
+    /// Votes per column.
+    count: Vec<usize>,
+    /// Stake of the voters with an entry in each column.
+    listed: Vec<I32F32>,
+    /// The bits of every score, or-ed: below `2^k` exactly when every score is
+    /// non-negative and below `2^k`.
+    score_bits: u64,
+}
+
+impl Columns {
+    fn count(voters: &[usize], voter_stake: &[I32F32], matrix: &SparseMatrix, n: usize) -> Columns {
+        let mut count = vec![0usize; n];
+        let mut listed = vec![ZERO; n];
+        let mut score_bits = 0;
+        for (&i, &stake) in voters.iter().zip(voter_stake) {
+            for &(j, w) in matrix.row(i).iter().take_while(|&&(j, _)| usize::from(j) < n) {
+                count[usize::from(j)] += 1;
+                listed[usize::from(j)] = add(listed[usize::from(j)], stake);
+                score_bits |= w.to_bits() as u64;
+            }
+        }
+        Columns { count, listed, score_bits }
+    }
+}
+
+/// `f(votes, listed)` for each column in order, where `votes` holds `vote(voter, score)`
+/// for each voter with an entry in the column (in voter order) and `listed` is the stake
+/// of those voters.
 fn by_column<T: Copy + Default>(
     voters: &[usize],
-    voter_stake: &[I32F32],
+    columns: &Columns,
     matrix: &SparseMatrix,
-    n: usize,
     vote: impl Fn(usize, I32F32) -> T,
     mut f: impl FnMut(&mut [T], I32F32) -> I32F32,
 ) -> Vec<I32F32> {
-    let mut count = vec![0usize; n];
-    let mut listed = vec![ZERO; n];
-    for (voter, &i) in voters.iter().enumerate() {
-        for &(j, _) in matrix.row(i).iter().take_while(|&&(j, _)| usize::from(j) < n) {
-            count[usize::from(j)] += 1;
-            listed[usize::from(j)] = listed[usize::from(j)].saturating_add(voter_stake[voter]);
-        }
-    }
+    let Columns { count, listed, .. } = columns;
+    let n = count.len();
     // Each voter's position in its row: rows are sorted by column, so blocks of columns
     // are met in order.
     let mut cursor = vec![0usize; voters.len()];
@@ -585,9 +598,9 @@ fn by_column<T: Copy + Default>(
     let mut first = 0;
     while first < n {
         let mut end = first + 1;
-        let mut size = count[first];
-        while end < n && size + count[end] <= BLOCK_VOTES {
-            size += count[end];
+        let mut size = count[first] + COLUMN_PADDING;
+        while end < n && size + count[end] + COLUMN_PADDING <= BLOCK_VOTES {
+            size += count[end] + COLUMN_PADDING;
             end += 1;
         }
         buffer.clear();
@@ -595,7 +608,7 @@ fn by_column<T: Copy + Default>(
         next.clear();
         next.extend(count[first..end].iter().scan(0, |at, &c| {
             let start = *at;
-            *at += c;
+            *at += c + COLUMN_PADDING;
             Some(start)
         }));
         for (voter, &i) in voters.iter().enumerate() {
@@ -610,7 +623,7 @@ fn by_column<T: Copy + Default>(
         let mut from = 0;
         for j in first..end {
             out.push(f(&mut buffer[from..from + count[j]], listed[j]));
-            from += count[j];
+            from += count[j] + COLUMN_PADDING;
         }
         first = end;
     }

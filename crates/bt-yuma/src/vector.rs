@@ -1,7 +1,7 @@
 //! Vector primitives of chain.md §1.2–§1.3: normalisation, top-k, the stake-weighted
 //! median and the `u16` weight upscaling used by `set_weights`.
 
-use crate::fixed::{safe_div, sum, Divisor, I32F32, ZERO};
+use crate::fixed::{add, safe_div, sum, Divisor, I32F32, ZERO};
 use substrate_fixed::traits::Fixed;
 
 /// Divides every element by the sum; leaves the vector as it is when the sum is zero.
@@ -58,12 +58,12 @@ pub fn weighted_median(pairs: &mut [(I32F32, I32F32)], zero_stake: I32F32, minor
 
 /// [`weighted_median`] of items that carry their score and stake in any form.
 ///
-/// A radix select: one pass adds the stake up in 256 buckets of the score range, the
+/// A radix select: one pass adds the stake up in buckets of the score range, the
 /// bucket where the stake at or below crosses `minority` is kept, and the search repeats
 /// inside it until few items are left, which are sorted. Sums of positive stakes are
 /// exact whatever their order, so this finds exactly the score the chain's quickselect
 /// does.
-pub fn weighted_median_by<T>(
+pub fn weighted_median_by<T: Copy>(
     items: &mut [T],
     score: impl Fn(&T) -> I32F32,
     stake: impl Fn(&T) -> I32F32,
@@ -85,16 +85,20 @@ pub fn weighted_median_by<T>(
         if span == 0 {
             break;
         }
-        let shift = (64 - span.leading_zeros()).saturating_sub(8);
+        // About four items per bucket: enough buckets to leave few items, few enough that
+        // clearing and scanning them costs little.
+        let bits = (part.len() / 4).next_power_of_two().trailing_zeros().clamp(4, BUCKET_BITS);
+        let shift = (64 - span.leading_zeros()).saturating_sub(bits);
         let bucket = |x: &T| ((score(x).to_bits() as i128 - low.to_bits() as i128) as u64 >> shift) as usize;
-        let mut stake_in = [ZERO; 256];
+        let mut stake_in = [ZERO; 1 << BUCKET_BITS];
+        let stake_in = &mut stake_in[..1 << bits];
         for x in part.iter() {
-            stake_in[bucket(x)] = stake_in[bucket(x)].saturating_add(stake(x));
+            stake_in[bucket(x)] = add(stake_in[bucket(x)], stake(x));
         }
-        let Some(chosen) = (0..256).find(|&b| {
-            let crosses = below.saturating_add(stake_in[b]) > minority;
+        let Some(chosen) = stake_in.iter().position(|&in_bucket| {
+            let crosses = add(below, in_bucket) > minority;
             if !crosses {
-                below = below.saturating_add(stake_in[b]);
+                below = add(below, in_bucket);
             }
             crosses
         }) else {
@@ -102,7 +106,7 @@ pub fn weighted_median_by<T>(
             // answer is the largest score.
             return high;
         };
-        let kept = partition(part, |x| bucket(x) == chosen);
+        let kept = keep_front(part, |x| bucket(x) == chosen);
         part = &mut part[..kept];
     }
     part.sort_unstable_by_key(|x| score(x));
@@ -111,7 +115,7 @@ pub fn weighted_median_by<T>(
     while k < part.len() {
         let current = score(&part[k]);
         while k < part.len() && score(&part[k]) == current {
-            at_or_below = at_or_below.saturating_add(stake(&part[k]));
+            at_or_below = add(at_or_below, stake(&part[k]));
             k += 1;
         }
         if at_or_below > minority {
@@ -124,14 +128,17 @@ pub fn weighted_median_by<T>(
 /// Below this many items the search sorts them instead.
 const SMALL: usize = 24;
 
-/// Moves the items satisfying `first` to the front, keeping the order of neither group,
-/// and returns how many there are. Branch-free in the items.
-fn partition<T>(items: &mut [T], first: impl Fn(&T) -> bool) -> usize {
+/// Most bits of score told apart per round: 256 buckets.
+const BUCKET_BITS: u32 = 8;
+
+/// Copies the items satisfying `keep` to the front, in order, and returns how many there
+/// are; what is left behind them is unspecified. Branch-free in the items.
+fn keep_front<T: Copy>(items: &mut [T], keep: impl Fn(&T) -> bool) -> usize {
     let mut front = 0;
     for i in 0..items.len() {
-        let is_first = first(&items[i]);
-        items.swap(front, i);
-        front += usize::from(is_first);
+        let item = items[i];
+        items[front] = item;
+        front += usize::from(keep(&item));
     }
     front
 }
