@@ -3,20 +3,18 @@
 
 use crate::epoch::EpochParams;
 use crate::fixed::{
-    clamp, exp_safe, mul, safe_div, u16_proportion_to_fixed, u16_to_fixed, Divisor, NonNegativeSum, I32F32,
-    I64F64, ONE, ZERO,
+    clamp, exp_safe, fixed_proportion_to_u16, mul, safe_div, u16_proportion_to_fixed, u16_to_fixed, Divisor,
+    NonNegativeSum, I32F32, I64F64, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix, SparseRow};
 use crate::vector::normalize;
 
-/// What both bond paths read.
+/// What both bond paths read besides the weights for bonds.
 pub(crate) struct BondInputs<'a> {
     /// Subnet size.
     pub n: usize,
     /// The subnet's hyperparameters.
     pub params: &'a EpochParams,
-    /// `Wb` of step 10.
-    pub weights_for_bonds: SparseMatrix,
     /// Stored bond rows (`u16`).
     pub stored: &'a [Vec<(u16, u16)>],
     /// Registration block of each uid, for the column mask of step 11.
@@ -25,16 +23,12 @@ pub(crate) struct BondInputs<'a> {
     pub mask_from: u64,
     /// Consensus `C`.
     pub consensus: &'a [I32F32],
-    /// Incentive `I`.
-    pub incentive: &'a [I32F32],
-    /// Normalised active stake `a`.
-    pub active_stake: &'a [I32F32],
 }
 
-/// New bonds, as they are quantised for storage, and normalised dividends.
+/// New bonds, quantised for storage, and normalised dividends.
 pub(crate) struct BondsAndDividends {
-    /// Bonds to store, each entry then written as `u16(value)`.
-    pub bonds: SparseMatrix,
+    /// Bond rows as they are stored: each entry `u16(value)`.
+    pub bonds: Vec<Vec<(u16, u16)>>,
     /// Dividends, summing to 1 (or all zero).
     pub dividends: Vec<I32F32>,
 }
@@ -52,42 +46,89 @@ impl BondInputs<'_> {
     }
 }
 
-/// §2.4: Yuma3 bonds, with or without liquid alpha.
-pub(crate) fn yuma3(inputs: BondInputs) -> BondsAndDividends {
-    let p = inputs.params;
-    let liquid = p.liquid_alpha && inputs.consensus.iter().any(|c| *c != ZERO);
-    let sigmoid = AlphaSigmoid::new(p);
-    let alpha = moving_average_alpha(p.bonds_moving_average);
-    let wb = &inputs.weights_for_bonds;
-    let mut bonds = SparseMatrix::with_capacity(inputs.n, wb.n_entries());
-    // Old bonds are `u16/65535`, read one row at a time.
-    let mut old = Vec::new();
-    for (i, wb_row) in wb.rows().enumerate() {
-        inputs.old_row(i, u16_proportion_to_fixed, &mut old);
-        if liquid {
-            let alpha = |j: u16, w, b| sigmoid.alpha(inputs.consensus[usize::from(j)], w, b);
-            bonds.push_row_with(|row| sparse::ema_alpha_row(wb_row, &old, alpha, row));
-        } else {
-            bonds.push_row_with(|row| sparse::ema_row(wb_row, &old, alpha, row));
+/// Step 12, fed one row of weights for bonds (`Wb`) at a time, in row order.
+///
+/// Yuma3 bonds (§2.4) depend on a validator's own row only, so each new bond row is made
+/// as its weights arrive, while they are still in cache. The original bonds (§2.5)
+/// normalise columns, so they collect `Wb` and are computed at the end.
+pub(crate) struct Bonds<'a> {
+    inputs: BondInputs<'a>,
+    /// Yuma3: the new bonds so far. Original: `Wb` so far.
+    rows: SparseMatrix,
+    yuma3: Option<Yuma3>,
+}
+
+/// The running state of the Yuma3 path.
+struct Yuma3 {
+    alpha: I32F32,
+    /// The liquid-alpha curve, when it applies: liquid alpha on and some consensus.
+    liquid: Option<AlphaSigmoid>,
+    /// Column sums of the new bonds so far. Bonds are kept only where positive, so a wide
+    /// sum equals the chain's saturating one.
+    column_total: Vec<NonNegativeSum>,
+    /// The stored bond row being read.
+    old: SparseRow,
+}
+
+impl<'a> Bonds<'a> {
+    /// Ready for the rows of a matrix with about `entries` entries.
+    pub fn new(inputs: BondInputs<'a>, entries: usize) -> Self {
+        let p = inputs.params;
+        let yuma3 = p.yuma3.then(|| Yuma3 {
+            alpha: moving_average_alpha(p.bonds_moving_average),
+            liquid: (p.liquid_alpha && inputs.consensus.iter().any(|c| *c != ZERO))
+                .then(|| AlphaSigmoid::new(p)),
+            column_total: vec![NonNegativeSum::default(); inputs.n],
+            old: Vec::new(),
+        });
+        Bonds { rows: SparseMatrix::with_capacity(inputs.n, entries), inputs, yuma3 }
+    }
+
+    /// Takes row `i` of `Wb`, the next one.
+    pub fn push_row(&mut self, i: usize, weights_for_bonds: &[(u16, I32F32)]) {
+        debug_assert_eq!(i, self.rows.n_rows(), "rows arrive in order");
+        let Some(y) = &mut self.yuma3 else {
+            self.rows.push_row(weights_for_bonds);
+            return;
+        };
+        // Old bonds are `u16/65535`.
+        self.inputs.old_row(i, u16_proportion_to_fixed, &mut y.old);
+        let consensus = self.inputs.consensus;
+        let row = match &y.liquid {
+            Some(sigmoid) => {
+                let alpha = |j: u16, w, b| sigmoid.alpha(consensus[usize::from(j)], w, b);
+                self.rows.push_row_with(|row| sparse::ema_alpha_row(weights_for_bonds, &y.old, alpha, row))
+            }
+            None => self.rows.push_row_with(|row| sparse::ema_row(weights_for_bonds, &y.old, y.alpha, row)),
+        };
+        for &(j, b) in row.iter() {
+            y.column_total[usize::from(j)].add(b);
         }
     }
-    let dividends = dividends_by_bond_share(&bonds, inputs.incentive, inputs.active_stake, inputs.n);
-    BondsAndDividends { bonds, dividends }
+
+    /// The new bonds and the dividends they earn, once every row is in.
+    pub fn finish(self, incentive: &[I32F32], active_stake: &[I32F32]) -> BondsAndDividends {
+        match self.yuma3 {
+            Some(y) => dividends_by_bond_share(&self.rows, &y.column_total, incentive, active_stake),
+            None => original(&self.inputs, self.rows, incentive, active_stake),
+        }
+    }
 }
 
 /// Yuma3 dividends: each validator's share of every miner's bonds (the column-normalised
 /// bond), times that miner's incentive, weighted by the validator's own active stake,
-/// normalised.
+/// normalised. The bonds are quantised in the same pass.
 fn dividends_by_bond_share(
     bonds: &SparseMatrix,
+    column_total: &[NonNegativeSum],
     incentive: &[I32F32],
     active_stake: &[I32F32],
-    n: usize,
-) -> Vec<I32F32> {
-    let column_total: Vec<Option<Divisor>> = sparse::col_sums(bonds, n)
-        .into_iter()
-        .map(|total| (total != ZERO).then(|| Divisor::new(total)))
+) -> BondsAndDividends {
+    let column_total: Vec<Option<Divisor>> = column_total
+        .iter()
+        .map(|total| (total.value() != ZERO).then(|| Divisor::new(total.value())))
         .collect();
+    let mut stored = Vec::with_capacity(bonds.n_rows());
     let mut dividends: Vec<I32F32> = bonds
         .rows()
         .zip(active_stake)
@@ -95,35 +136,45 @@ fn dividends_by_bond_share(
             // Bonds are kept only where positive and incentive is non-negative, so every
             // term is too, and a wide sum equals the chain's saturating one.
             let mut earned = NonNegativeSum::default();
+            let mut quantised = Vec::with_capacity(row.len());
             for &(j, b) in row {
                 let share = column_total[usize::from(j)].map_or(b, |total| total.divide(b));
                 earned.add(mul(share, incentive[usize::from(j)]));
+                quantised.push((j, fixed_proportion_to_u16(b)));
             }
+            stored.push(quantised);
             earned.value().checked_mul(*a).unwrap_or(ZERO)
         })
         .collect();
     normalize(&mut dividends);
-    dividends
+    BondsAndDividends { bonds: stored, dividends }
 }
 
 /// §2.5: the original bonds, an EMA of column-normalised stake-weighted weights.
-pub(crate) fn original(inputs: BondInputs) -> BondsAndDividends {
+fn original(
+    inputs: &BondInputs,
+    weights_for_bonds: SparseMatrix,
+    incentive: &[I32F32],
+    active_stake: &[I32F32],
+) -> BondsAndDividends {
     let n = inputs.n;
     let mut old = sparse::from_u16_rows(inputs.stored, n, u16_to_fixed, |_, j| inputs.keeps_column(j));
     sparse::col_normalize(&mut old, n);
 
-    let mut delta = inputs.weights_for_bonds;
-    sparse::row_hadamard(&mut delta, inputs.active_stake);
+    let mut delta = weights_for_bonds;
+    sparse::row_hadamard(&mut delta, active_stake);
     sparse::col_normalize(&mut delta, n);
 
     let mut bonds = sparse::mat_ema(&delta, &old, moving_average_alpha(inputs.params.bonds_moving_average));
     sparse::col_normalize(&mut bonds, n);
 
-    let mut dividends = sparse::matmul_transpose(&bonds, inputs.incentive);
+    let mut dividends = sparse::matmul_transpose(&bonds, incentive);
     normalize(&mut dividends);
 
     // Stored column max-upscaled: each column's largest bond becomes 1.
     sparse::col_max_upscale(&mut bonds, n);
+    let bonds =
+        bonds.rows().map(|row| row.iter().map(|&(j, b)| (j, fixed_proportion_to_u16(b))).collect()).collect();
     BondsAndDividends { bonds, dividends }
 }
 

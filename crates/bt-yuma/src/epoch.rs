@@ -4,12 +4,12 @@
 //! same number. Inputs are sanitised first (vectors padded or cut to `n`, out-of-range uids
 //! ignored), so no input makes it panic.
 
-use crate::bonds::{self, BondInputs};
+use crate::bonds::{BondInputs, Bonds};
 use crate::fixed::{
     fixed_proportion_to_u16, mul, sum, u16_proportion_to_fixed, u16_to_fixed, NonNegativeSum, I32F32, I64F64,
     I96F32, ONE, ZERO,
 };
-use crate::sparse::{self, SparseMatrix};
+use crate::sparse::{self, SparseMatrix, SparseRow, Voters};
 use crate::vector::{is_topk_nonzero, normalize, normalize_using};
 
 /// The subnet hyperparameters the epoch reads, in their stored units (chain.md §8.2).
@@ -171,24 +171,13 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
         (0..n).map(|i| if active[i] && permit[i] { stake[i] } else { ZERO }).collect();
     normalize(&mut active_stake);
 
-    // 5. Weights, masked and row-normalised.
-    let mut weights = masked_weights(input, n, &permit, owner, &last_update, &registered);
+    // 5. Weights, masked and row-normalised; the rows of voters for step 6 are counted
+    // as they are made.
+    let mut voters = Voters::new(&active_stake, n);
+    let weights = masked_weights(input, n, &permit, owner, &last_update, &registered, &mut voters);
 
     // 6. Consensus: the stake-weighted median of each column.
-    let consensus = sparse::weighted_median_col(&active_stake, &weights, n, u16_proportion_to_fixed(p.kappa));
-
-    // 7. Clip weights at consensus; 8. validator trust: the weight each validator kept;
-    // 9. incentive: the stake-weighted clipped weight each uid received, normalised.
-    // Unless β = 1, step 10 also needs the weights as they were before clipping.
-    let penalty = u16_proportion_to_fixed(p.bonds_penalty);
-    let unclipped = (penalty != ONE).then(|| weights.clone());
-    let (validator_trust, incentive) = trust_and_incentive(&mut weights, &consensus, &active_stake, n);
-
-    // 10. Weights for bonds: between raw (β = 0) and clipped (β = 1) weights.
-    let weights_for_bonds = match unclipped {
-        Some(raw) => sparse::interpolate(raw, weights, penalty),
-        None => weights,
-    };
+    let consensus = voters.weighted_median_col(&weights, u16_proportion_to_fixed(p.kappa));
 
     // 11. Bond column mask: bonds on uids registered since the last epoch are dropped.
     let mask_from = if input.last_epoch_block == 0 {
@@ -197,19 +186,28 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
         input.last_epoch_block.saturating_add(1)
     };
 
-    // 12. Bonds and dividends.
+    // Steps 7 to 12 go row by row, so that each row of weights is read from memory once.
+    // 7. Clip the row at consensus; 8. validator trust: the weight the validator kept;
+    // 9. its stake-weighted clipped weights add up into incentive; 10. its weights for
+    // bonds, between raw (β = 0) and clipped (β = 1); 12. its new bonds, through the
+    // mask of step 11.
+    let penalty = u16_proportion_to_fixed(p.bonds_penalty);
     let bond_inputs = BondInputs {
         n,
         params: p,
-        weights_for_bonds,
         stored: &input.bonds,
         registered: &registered,
         mask_from,
         consensus: &consensus,
-        incentive: &incentive,
-        active_stake: &active_stake,
     };
-    let result = if p.yuma3 { bonds::yuma3(bond_inputs) } else { bonds::original(bond_inputs) };
+    let mut bonds = Bonds::new(bond_inputs, weights.n_entries());
+    let mut mixed = Vec::new();
+    let (validator_trust, incentive) =
+        trust_and_incentive(&weights, &consensus, &active_stake, |i, raw, clipped| {
+            bonds.push_row(i, weights_for_bonds(raw, clipped, penalty, &mut mixed));
+        });
+    // 12. Dividends, from all the new bonds.
+    let result = bonds.finish(&incentive, &active_stake);
 
     // 13. Emission split.
     let split = EmissionSplit::new(&incentive, &result.dividends, &active_stake, &stake, input.emission);
@@ -225,7 +223,7 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
         emission: split.combined,
         server_emission: split.server,
         validator_emission: split.validator,
-        bonds: bond_rows(&result.bonds, &new_permit, &permit),
+        bonds: bond_rows(result.bonds, &new_permit, &permit),
         validator_permit: new_permit,
     }
 }
@@ -252,36 +250,56 @@ fn filtered_stake(raw: &[I64F64], n: usize, threshold: u64, owner: Option<usize>
     stake.into_iter().map(I32F32::saturating_from_num).collect()
 }
 
-/// Steps 7–9 in one pass over the entries: each weight clipped at its column's consensus
-/// (in place), summed per row into validator trust and, weighted by active stake, per
-/// column into incentive.
+/// Steps 7–9, a row at a time: each weight clipped at its column's consensus, summed per
+/// row into validator trust and, weighted by active stake, per column into incentive.
+/// `each_row(i, raw, clipped)` then gets row `i` as it was and as clipped.
 fn trust_and_incentive(
-    weights: &mut SparseMatrix,
+    weights: &SparseMatrix,
     consensus: &[I32F32],
     active_stake: &[I32F32],
-    n: usize,
+    mut each_row: impl FnMut(usize, &[(u16, I32F32)], &[(u16, I32F32)]),
 ) -> (Vec<I32F32>, Vec<I32F32>) {
     // Every term is non-negative (weights, consensus and stake are), so wide sums equal
     // the chain's saturating ones.
+    let n = consensus.len();
     let mut validator_trust = vec![ZERO; n];
     let mut incentive = vec![NonNegativeSum::default(); n];
-    weights.rewrite_rows(|i, row| {
-        let (stake, mut trust, mut kept) = (active_stake[i], NonNegativeSum::default(), 0);
-        for k in 0..row.len() {
-            let (j, w) = row[k];
-            if let Some(clipped) = sparse::clip(w, consensus[usize::from(j)]) {
-                trust.add(clipped);
-                incentive[usize::from(j)].add(mul(stake, clipped));
-                row[kept] = (j, clipped);
-                kept += 1;
+    let mut clipped = Vec::new();
+    for (i, row) in weights.rows().enumerate() {
+        clipped.clear();
+        let (stake, mut trust) = (active_stake[i], NonNegativeSum::default());
+        for &(j, w) in row {
+            if let Some(c) = sparse::clip(w, consensus[usize::from(j)]) {
+                trust.add(c);
+                incentive[usize::from(j)].add(mul(stake, c));
+                clipped.push((j, c));
             }
         }
         validator_trust[i] = trust.value();
-        kept
-    });
+        each_row(i, row, &clipped);
+    }
     let mut incentive: Vec<I32F32> = incentive.into_iter().map(NonNegativeSum::value).collect();
     normalize(&mut incentive);
     (validator_trust, incentive)
+}
+
+/// Step 10 for one row: `Wb = W + β·(W̄ − W)`, taking the raw row as it is for β = 0 and
+/// the clipped one for β = 1.
+fn weights_for_bonds<'a>(
+    raw: &'a [(u16, I32F32)],
+    clipped: &'a [(u16, I32F32)],
+    penalty: I32F32,
+    mixed: &'a mut SparseRow,
+) -> &'a [(u16, I32F32)] {
+    if penalty == ZERO {
+        raw
+    } else if penalty == ONE {
+        clipped
+    } else {
+        mixed.clear();
+        sparse::interpolate_row(raw, clipped, penalty, mixed);
+        mixed
+    }
 }
 
 /// Step 5: stored weights read as integer-valued fixed point, keeping only what the masks
@@ -293,6 +311,7 @@ fn masked_weights(
     owner: Option<usize>,
     last_update: &[u64],
     registered: &[u64],
+    voters: &mut Voters,
 ) -> SparseMatrix {
     let committed: Vec<Option<u64>> = (0..n).map(|i| input.commit_blocks.get(i).copied().flatten()).collect();
     let keep = |i: usize, j: usize| {
@@ -308,7 +327,9 @@ fn masked_weights(
     let mut weights = SparseMatrix::with_capacity(n, input.weights.iter().take(n).map(Vec::len).sum());
     for i in 0..n {
         let stored = input.weights.get(i).map_or(&[][..], Vec::as_slice);
-        sparse::normalize_row(weights.push_read_row(stored, n, u16_to_fixed, |j| keep(i, j)));
+        let row = weights.push_read_row(stored, n, u16_to_fixed, |j| keep(i, j));
+        sparse::normalize_row(row);
+        voters.count_row(i, row);
     }
     weights
 }
@@ -356,13 +377,17 @@ impl EmissionSplit {
 
 /// Step 14 for bonds: rows of uids with a new permit are stored; a uid that lost its
 /// permit has its row cleared; other rows are left alone.
-fn bond_rows(bonds: &SparseMatrix, new_permit: &[bool], permit: &[bool]) -> Vec<Option<Vec<(u16, u16)>>> {
+fn bond_rows(
+    bonds: Vec<Vec<(u16, u16)>>,
+    new_permit: &[bool],
+    permit: &[bool],
+) -> Vec<Option<Vec<(u16, u16)>>> {
     bonds
-        .rows()
+        .into_iter()
         .enumerate()
         .map(|(i, row)| {
             if new_permit[i] {
-                Some(row.iter().map(|&(j, v)| (j, fixed_proportion_to_u16(v))).collect())
+                Some(row)
             } else if permit[i] {
                 Some(Vec::new())
             } else {

@@ -3,6 +3,10 @@
 //! Every value the epoch computes is an [`I32F32`]. Products truncate, sums are exact, and
 //! [`safe_div`] returns zero where the chain's `checked_div(..).unwrap_or(0)` does: on a zero
 //! divisor *and* on overflow.
+//!
+//! Loops over matrix entries compare raw bits (`v.to_bits() > 0`): the library's
+//! comparison operators go through its general mixed-type path, with sign tests first,
+//! while `Ord` and the bits agree with them and cost one instruction.
 
 use substrate_fixed::traits::Fixed;
 pub use substrate_fixed::types::{I32F32, I64F64, I96F32, U64F64};
@@ -150,7 +154,7 @@ pub fn sum<F: Fixed>(values: &[F]) -> F {
 pub fn saturating_sum(values: impl Iterator<Item = I32F32> + Clone) -> I32F32 {
     let mut total = NonNegativeSum::default();
     for v in values.clone() {
-        if v < ZERO {
+        if v.to_bits() < 0 {
             return values.fold(ZERO, |acc, v| acc.saturating_add(v));
         }
         total.add(v);
@@ -273,9 +277,9 @@ const SERIES_DIVISORS: [Reciprocal; 30] = {
 /// `x` limited to `[low, high]`, testing `low` first. Unlike `Ord::clamp` it never panics
 /// when `low > high` (it then yields `low` for anything below it and `high` otherwise).
 pub fn clamp(x: I32F32, low: I32F32, high: I32F32) -> I32F32 {
-    if x < low {
+    if x.to_bits() < low.to_bits() {
         low
-    } else if x > high {
+    } else if x.to_bits() > high.to_bits() {
         high
     } else {
         x

@@ -318,7 +318,7 @@ pub fn row_sum(row: &[(u16, I32F32)]) -> I32F32 {
 pub fn col_sums(matrix: &SparseMatrix, n: usize) -> Vec<I32F32> {
     let mut wide = vec![NonNegativeSum::default(); n];
     for &(j, v) in matrix.entries() {
-        if v < ZERO {
+        if v.to_bits() < 0 {
             return saturating_col_sums(matrix, n);
         }
         if let Some(s) = wide.get_mut(j as usize) {
@@ -351,7 +351,7 @@ pub fn col_max_upscale(matrix: &mut SparseMatrix, n: usize) {
     let mut maxima = vec![ZERO; n];
     for &(j, v) in matrix.entries() {
         if let Some(m) = maxima.get_mut(j as usize) {
-            if *m < v {
+            if m.to_bits() < v.to_bits() {
                 *m = v;
             }
         }
@@ -380,7 +380,7 @@ pub fn clip(w: I32F32, c: I32F32) -> Option<I32F32> {
     // without a branch (`min`); whether the entry stays is nearly always yes.
     // Whether a weight is above consensus is as good as random, so it is not branched
     // on (a plain `|` and a `min`); whether the entry stays is nearly always yes.
-    let stays = (c >= w) | (c > ZERO);
+    let stays = (c.to_bits() >= w.to_bits()) | (c.to_bits() > 0);
     stays.then_some(w.min(c))
 }
 
@@ -417,19 +417,21 @@ pub fn interpolate(a: SparseMatrix, b: SparseMatrix, ratio: I32F32) -> SparseMat
         return b;
     }
     let mut result = SparseMatrix::with_capacity(a.n_rows(), a.n_entries().max(b.n_entries()));
-    let mut row = Vec::new();
     for (ra, rb) in a.rows().zip(b.rows()) {
-        row.clear();
-        merge_rows(ra, rb, |j, x, y| {
-            let (x, y) = (x.unwrap_or(ZERO), y.unwrap_or(ZERO));
-            let v = add(x, mul(ratio, sub(y, x)));
-            if v > ZERO {
-                row.push((j, v));
-            }
-        });
-        result.push_row(&row);
+        result.push_row_with(|row| interpolate_row(ra, rb, ratio, row));
     }
     result
+}
+
+/// One row of [`interpolate`] for `0 < r < 1`, appended to `row`.
+pub fn interpolate_row(a: &[(u16, I32F32)], b: &[(u16, I32F32)], ratio: I32F32, row: &mut SparseRow) {
+    merge_rows(a, b, |j, x, y| {
+        let (x, y) = (x.unwrap_or(ZERO), y.unwrap_or(ZERO));
+        let v = add(x, mul(ratio, sub(y, x)));
+        if v.to_bits() > 0 {
+            row.push((j, v));
+        }
+    });
 }
 
 /// `α·new + (1 − α)·old` per cell, kept where positive (entries only in `old` decay).
@@ -453,14 +455,14 @@ pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row:
             break;
         }
         let v = ema(x, y);
-        if v > ZERO {
+        if v.to_bits() > 0 {
             row.push((j, v));
         }
         same += 1;
     }
     merge_rows(&new[same..], &old[same..], |j, x, y| {
         let v = ema(x.unwrap_or(ZERO), y.unwrap_or(ZERO));
-        if v > ZERO {
+        if v.to_bits() > 0 {
             row.push((j, v));
         }
     });
@@ -499,7 +501,7 @@ pub fn ema_alpha_row(
         let decayed = mul(sub(ONE, a), y);
         let bought = mul(a, x).max(ZERO);
         let v = add(decayed, bought).min(ONE);
-        if v > ZERO {
+        if v.to_bits() > 0 {
             row.push((j, v));
         }
     });
@@ -510,31 +512,78 @@ pub fn ema_alpha_row(
 /// Only rows with positive stake vote; their stakes are renormalised to `s'` and
 /// `minority = Σs' − κ`. A voting row without an entry in a column scores zero there.
 pub fn weighted_median_col(stake: &[I32F32], matrix: &SparseMatrix, n: usize, kappa: I32F32) -> Vec<I32F32> {
-    let voters: Vec<usize> = (0..stake.len().min(matrix.n_rows())).filter(|&i| stake[i] > ZERO).collect();
-    if voters.is_empty() {
-        return vec![ZERO; n];
+    let mut voters = Voters::new(&stake[..stake.len().min(matrix.n_rows())], n);
+    for (i, row) in matrix.rows().enumerate() {
+        voters.count_row(i, row);
     }
-    let mut voter_stake: Vec<I32F32> = voters.iter().map(|&i| stake[i]).collect();
-    crate::vector::normalize(&mut voter_stake);
-    let total = crate::fixed::sum(&voter_stake);
-    let minority = total.saturating_sub(kappa);
-    let unlisted = |listed: I32F32| total.saturating_sub(listed);
-    let columns = Columns::count(&voters, &voter_stake, matrix, n);
+    voters.weighted_median_col(matrix, kappa)
+}
 
-    // Scores are proportions, so a score's bits and its voter's index pack into one 64-bit
-    // key, half the size of a (score, stake) pair. Anything else takes the pairs.
-    if voters.len() <= 1 << VOTER_BITS && columns.score_bits < 1 << (63 - VOTER_BITS) {
-        let vote = |voter: usize, score: I32F32| (score.to_bits() as u64) << VOTER_BITS | voter as u64;
-        let score = |key: &u64| I32F32::from_bits((key >> VOTER_BITS) as i64);
-        let stake = |key: &u64| voter_stake[(key & ((1 << VOTER_BITS) - 1)) as usize];
-        by_column(&voters, &columns, matrix, vote, |votes, listed| {
-            weighted_median_by(votes, score, stake, unlisted(listed), minority)
-        })
-    } else {
-        let vote = |voter: usize, score: I32F32| (score, voter_stake[voter]);
-        by_column(&voters, &columns, matrix, vote, |votes, listed| {
-            weighted_median(votes, unlisted(listed), minority)
-        })
+/// The voters of [`weighted_median_col`] and what their rows hold per column, counted as
+/// the rows go by (the epoch counts them while it builds the weights, so that the matrix
+/// is read once less).
+pub struct Voters {
+    /// The rows with positive stake, in order.
+    rows: Vec<usize>,
+    /// Their stakes, renormalised.
+    stake: Vec<I32F32>,
+    /// How many of `rows` have been counted.
+    counted: usize,
+    columns: Columns,
+}
+
+impl Voters {
+    /// The voters among rows with these stakes, for a matrix of `n` columns.
+    pub fn new(stake: &[I32F32], n: usize) -> Voters {
+        let rows: Vec<usize> = (0..stake.len()).filter(|&i| stake[i] > ZERO).collect();
+        let mut voter_stake: Vec<I32F32> = rows.iter().map(|&i| stake[i]).collect();
+        crate::vector::normalize(&mut voter_stake);
+        let columns = Columns { count: vec![0; n], listed: vec![ZERO; n], score_bits: 0 };
+        Voters { rows, stake: voter_stake, counted: 0, columns }
+    }
+
+    /// Counts row `i` of the matrix if it is a voter's. Rows are given in order.
+    pub fn count_row(&mut self, i: usize, row: &[(u16, I32F32)]) {
+        if self.rows.get(self.counted) != Some(&i) {
+            return;
+        }
+        let Columns { count, listed, score_bits } = &mut self.columns;
+        let (stake, n) = (self.stake[self.counted], count.len());
+        for &(j, w) in row.iter().take_while(|&&(j, _)| usize::from(j) < n) {
+            count[usize::from(j)] += 1;
+            listed[usize::from(j)] = add(listed[usize::from(j)], stake);
+            *score_bits |= w.to_bits() as u64;
+        }
+        self.counted += 1;
+    }
+
+    /// The stake-weighted median of each column of `matrix`, whose rows have all been
+    /// counted.
+    pub fn weighted_median_col(&self, matrix: &SparseMatrix, kappa: I32F32) -> Vec<I32F32> {
+        let (voters, voter_stake, columns) = (&self.rows, &self.stake, &self.columns);
+        debug_assert_eq!(self.counted, voters.len(), "every voter's row is counted");
+        if voters.is_empty() {
+            return vec![ZERO; columns.count.len()];
+        }
+        let total = crate::fixed::sum(voter_stake);
+        let minority = total.saturating_sub(kappa);
+        let unlisted = |listed: I32F32| total.saturating_sub(listed);
+
+        // Scores are proportions, so a score's bits and its voter's index pack into one
+        // 64-bit key, half the size of a (score, stake) pair. Anything else takes the pairs.
+        if voters.len() <= 1 << VOTER_BITS && columns.score_bits < 1 << (63 - VOTER_BITS) {
+            let vote = |voter: usize, score: I32F32| (score.to_bits() as u64) << VOTER_BITS | voter as u64;
+            let score = |key: &u64| I32F32::from_bits((key >> VOTER_BITS) as i64);
+            let stake = |key: &u64| voter_stake[(key & ((1 << VOTER_BITS) - 1)) as usize];
+            by_column(voters, columns, matrix, vote, |votes, listed| {
+                weighted_median_by(votes, score, stake, unlisted(listed), minority)
+            })
+        } else {
+            let vote = |voter: usize, score: I32F32| (score, voter_stake[voter]);
+            by_column(voters, columns, matrix, vote, |votes, listed| {
+                weighted_median(votes, unlisted(listed), minority)
+            })
+        }
     }
 }
 
@@ -559,22 +608,6 @@ struct Columns {
     /// The bits of every score, or-ed: below `2^k` exactly when every score is
     /// non-negative and below `2^k`.
     score_bits: u64,
-}
-
-impl Columns {
-    fn count(voters: &[usize], voter_stake: &[I32F32], matrix: &SparseMatrix, n: usize) -> Columns {
-        let mut count = vec![0usize; n];
-        let mut listed = vec![ZERO; n];
-        let mut score_bits = 0;
-        for (&i, &stake) in voters.iter().zip(voter_stake) {
-            for &(j, w) in matrix.row(i).iter().take_while(|&&(j, _)| usize::from(j) < n) {
-                count[usize::from(j)] += 1;
-                listed[usize::from(j)] = add(listed[usize::from(j)], stake);
-                score_bits |= w.to_bits() as u64;
-            }
-        }
-        Columns { count, listed, score_bits }
-    }
 }
 
 /// `f(votes, listed)` for each column in order, where `votes` holds `vote(voter, score)`
@@ -603,8 +636,11 @@ fn by_column<T: Copy + Default>(
             size += count[end] + COLUMN_PADDING;
             end += 1;
         }
-        buffer.clear();
-        buffer.resize(size, T::default());
+        // Every slot a vote goes to is written before it is read, so the buffer is only
+        // ever grown, never cleared.
+        if buffer.len() < size {
+            buffer.resize(size, T::default());
+        }
         next.clear();
         next.extend(count[first..end].iter().scan(0, |at, &c| {
             let start = *at;

@@ -96,7 +96,7 @@ pub fn weighted_median_by<T: Copy>(
             stake_in[bucket(x)] = add(stake_in[bucket(x)], stake(x));
         }
         let Some(chosen) = stake_in.iter().position(|&in_bucket| {
-            let crosses = add(below, in_bucket) > minority;
+            let crosses = add(below, in_bucket).to_bits() > minority.to_bits();
             if !crosses {
                 below = add(below, in_bucket);
             }
@@ -118,7 +118,7 @@ pub fn weighted_median_by<T: Copy>(
             at_or_below = add(at_or_below, stake(&part[k]));
             k += 1;
         }
-        if at_or_below > minority {
+        if at_or_below.to_bits() > minority.to_bits() {
             return current;
         }
     }
