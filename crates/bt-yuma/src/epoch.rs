@@ -202,8 +202,9 @@ pub fn epoch(input: &EpochInput) -> EpochOutput {
     };
     let mut bonds = Bonds::new(bond_inputs, weights.n_entries());
     let mut mixed = Vec::new();
+    let keep_clipped = penalty != ZERO;
     let (validator_trust, incentive) =
-        trust_and_incentive(&weights, &consensus, &active_stake, |i, raw, clipped| {
+        trust_and_incentive(&weights, &consensus, &active_stake, keep_clipped, |i, raw, clipped| {
             bonds.push_row(i, weights_for_bonds(raw, clipped, penalty, &mut mixed));
         });
     // 12. Dividends, from all the new bonds.
@@ -252,11 +253,13 @@ fn filtered_stake(raw: &[I64F64], n: usize, threshold: u64, owner: Option<usize>
 
 /// Steps 7–9, a row at a time: each weight clipped at its column's consensus, summed per
 /// row into validator trust and, weighted by active stake, per column into incentive.
-/// `each_row(i, raw, clipped)` then gets row `i` as it was and as clipped.
+/// `each_row(i, raw, clipped)` then gets row `i` as it was and, with `keep_clipped`, as
+/// clipped (otherwise that row is empty).
 fn trust_and_incentive(
     weights: &SparseMatrix,
     consensus: &[I32F32],
     active_stake: &[I32F32],
+    keep_clipped: bool,
     mut each_row: impl FnMut(usize, &[(u16, I32F32)], &[(u16, I32F32)]),
 ) -> (Vec<I32F32>, Vec<I32F32>) {
     // Every term is non-negative (weights, consensus and stake are), so wide sums equal
@@ -272,7 +275,9 @@ fn trust_and_incentive(
             if let Some(c) = sparse::clip(w, consensus[usize::from(j)]) {
                 trust.add(c);
                 incentive[usize::from(j)].add(mul(stake, c));
-                clipped.push((j, c));
+                if keep_clipped {
+                    clipped.push((j, c));
+                }
             }
         }
         validator_trust[i] = trust.value();
