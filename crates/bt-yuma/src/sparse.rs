@@ -102,32 +102,19 @@ impl SparseMatrix {
 
     /// Replaces each entry `(i, j, v)` by `f(i, j, v)`, dropping it where that is `None`.
     pub fn retain_map(&mut self, mut f: impl FnMut(usize, u16, I32F32) -> Option<I32F32>) {
-        self.rewrite_rows(|i, row| {
-            let mut kept = 0;
-            for k in 0..row.len() {
-                let (j, v) = row[k];
+        let mut kept = 0;
+        let mut begin = 0;
+        for i in 0..self.n_rows() {
+            let end = self.start[i + 1];
+            for k in begin..end {
+                let (j, v) = self.entries[k];
                 if let Some(v) = f(i, j, v) {
-                    row[kept] = (j, v);
+                    self.entries[kept] = (j, v);
                     kept += 1;
                 }
             }
-            kept
-        });
-    }
-
-    /// Rewrites the matrix row by row: `f(i, row)` may change row `i` in place and returns
-    /// how many of its leading entries to keep (at most its length).
-    pub fn rewrite_rows(&mut self, mut f: impl FnMut(usize, &mut [(u16, I32F32)]) -> usize) {
-        let (mut kept, mut begin) = (0, 0);
-        for i in 0..self.n_rows() {
-            let end = self.start[i + 1];
-            if kept != begin {
-                self.entries.copy_within(begin..end, kept);
-            }
-            let len = end - begin;
-            kept += f(i, &mut self.entries[kept..kept + len]).min(len);
-            self.start[i + 1] = kept;
             begin = end;
+            self.start[i + 1] = kept;
         }
         self.entries.truncate(kept);
     }
@@ -376,8 +363,6 @@ pub fn col_clip(matrix: &mut SparseMatrix, consensus: &[I32F32]) {
 
 /// One weight clipped at its column's consensus `c`: `None` when it is dropped.
 pub fn clip(w: I32F32, c: I32F32) -> Option<I32F32> {
-    // Whether a weight is above consensus is as good as random, so that choice is made
-    // without a branch (`min`); whether the entry stays is nearly always yes.
     // Whether a weight is above consensus is as good as random, so it is not branched
     // on (a plain `|` and a `min`); whether the entry stays is nearly always yes.
     let stays = (c.to_bits() >= w.to_bits()) | (c.to_bits() > 0);
