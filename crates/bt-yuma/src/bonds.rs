@@ -124,9 +124,15 @@ fn dividends_by_bond_share(
     incentive: &[I32F32],
     active_stake: &[I32F32],
 ) -> BondsAndDividends {
-    let column_total: Vec<Option<Divisor>> = column_total
+    // Per column: what divides a bond into a share (by 1, which changes nothing, where the
+    // column is empty), and the incentive the share earns.
+    let columns: Vec<(Divisor, I32F32)> = column_total
         .iter()
-        .map(|total| (total.value() != ZERO).then(|| Divisor::new(total.value())))
+        .zip(incentive)
+        .map(|(total, &incentive)| {
+            let total = total.value();
+            (Divisor::new(if total == ZERO { ONE } else { total }), incentive)
+        })
         .collect();
     let mut stored = Vec::with_capacity(bonds.n_rows());
     let mut dividends: Vec<I32F32> = bonds
@@ -138,8 +144,8 @@ fn dividends_by_bond_share(
             let mut earned = NonNegativeSum::default();
             let mut quantised = Vec::with_capacity(row.len());
             for &(j, b) in row {
-                let share = column_total[usize::from(j)].map_or(b, |total| total.divide(b));
-                earned.add(mul(share, incentive[usize::from(j)]));
+                let (total, incentive) = &columns[usize::from(j)];
+                earned.add(mul(total.divide(b), *incentive));
                 quantised.push((j, fixed_proportion_to_u16(b)));
             }
             stored.push(quantised);

@@ -6,8 +6,8 @@
 
 use crate::bonds::{BondInputs, Bonds};
 use crate::fixed::{
-    fixed_proportion_to_u16, mul, sum, u16_proportion_to_fixed, u16_to_fixed, NonNegativeSum, I32F32, I64F64,
-    I96F32, ONE, ZERO,
+    fixed_proportion_to_u16, sum, u16_proportion_to_fixed, u16_to_fixed, NonNegativeSum, Scale, I32F32,
+    I64F64, I96F32, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix, SparseRow, Voters};
 use crate::vector::{is_topk_nonzero, normalize, normalize_using};
@@ -270,11 +270,11 @@ fn trust_and_incentive(
     let mut clipped = Vec::new();
     for (i, row) in weights.rows().enumerate() {
         clipped.clear();
-        let (stake, mut trust) = (active_stake[i], NonNegativeSum::default());
+        let (stake, mut trust) = (Scale::new(active_stake[i]), NonNegativeSum::default());
         for &(j, w) in row {
             if let Some(c) = sparse::clip(w, consensus[usize::from(j)]) {
                 trust.add(c);
-                incentive[usize::from(j)].add(mul(stake, c));
+                incentive[usize::from(j)].add(stake.of(c));
                 if keep_clipped {
                     clipped.push((j, c));
                 }
@@ -329,10 +329,20 @@ fn masked_weights(
             // With commit-reveal: not committed before the target registered.
             && committed[i].is_none_or(|commit| commit >= registered[j])
     };
+    let newest = registered.iter().copied().max().unwrap_or(0);
     let mut weights = SparseMatrix::with_capacity(n, input.weights.iter().take(n).map(Vec::len).sum());
     for i in 0..n {
         let stored = input.weights.get(i).map_or(&[][..], Vec::as_slice);
-        let row = weights.push_read_row(stored, n, u16_to_fixed, |j| keep(i, j));
+        // A row set (and committed) after the newest registration passes the last two
+        // masks whole, and a row without a permit passes nothing.
+        let current = last_update[i] > newest && committed[i].is_none_or(|commit| commit >= newest);
+        let row = if !permit[i] {
+            weights.push_read_row(&[], n, u16_to_fixed, |_| false)
+        } else if current {
+            weights.push_read_row(stored, n, u16_to_fixed, |j| i != j || owner == Some(i))
+        } else {
+            weights.push_read_row(stored, n, u16_to_fixed, |j| keep(i, j))
+        };
         sparse::normalize_row(row);
         voters.count_row(i, row);
     }

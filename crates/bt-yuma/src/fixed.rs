@@ -39,6 +39,30 @@ pub fn mul(a: I32F32, b: I32F32) -> I32F32 {
     }
 }
 
+/// [`mul`] by one factor, many times. A factor in `[0, 1]` cannot take a product out of
+/// range (`|f·x| ≤ 2³²·2⁶³ = 2⁹⁵`), so those products skip the range check.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    factor: I32F32,
+    unit: bool,
+}
+
+impl Scale {
+    /// Multiplication by `factor`.
+    pub fn new(factor: I32F32) -> Scale {
+        Scale { factor, unit: (0..=ONE.to_bits()).contains(&factor.to_bits()) }
+    }
+
+    /// `mul(factor, x)`.
+    pub fn of(&self, x: I32F32) -> I32F32 {
+        if self.unit {
+            I32F32::from_bits(((i128::from(self.factor.to_bits()) * i128::from(x.to_bits())) >> 32) as i64)
+        } else {
+            mul(self.factor, x)
+        }
+    }
+}
+
 /// `a + b` with the result of `I32F32::saturating_add`: both saturate the raw bits toward
 /// the sign of the operands. This one is an add and a conditional move.
 pub fn add(a: I32F32, b: I32F32) -> I32F32 {
@@ -123,33 +147,43 @@ impl Reciprocal {
 pub struct Divisor {
     divisor: I32F32,
     shift: u32,
-    reciprocal: Option<Reciprocal>,
+    /// The numerators below this (as `u64`) take the reciprocal: non-negative, and with
+    /// `shift` leading zeros to spare. Zero when there is no reciprocal.
+    limit: u64,
+    reciprocal: Reciprocal,
 }
 
 impl Divisor {
     /// Prepares division by `divisor`.
     pub fn new(divisor: I32F32) -> Divisor {
         let y = divisor.to_bits();
-        if y <= 0 {
-            return Divisor { divisor, shift: 0, reciprocal: None };
-        }
         let shift = 32 - y.trailing_zeros().min(32);
-        Divisor { divisor, shift, reciprocal: Reciprocal::new((y as u64) >> (32 - shift)) }
+        match (y > 0).then(|| Reciprocal::new((y as u64) >> (32 - shift))).flatten() {
+            // `shift ≥ 1` leaves at most 63 bits; `shift = 0` needs only `x ≥ 0`.
+            Some(reciprocal) => {
+                Divisor { divisor, shift, limit: (1 << 63) >> shift.saturating_sub(1), reciprocal }
+            }
+            None => Divisor {
+                divisor,
+                shift: 0,
+                limit: 0,
+                reciprocal: Reciprocal { magic: 0, high: 0, shift: 0 },
+            },
+        }
     }
 
     /// `safe_div(a, divisor)`.
     pub fn divide(&self, a: I32F32) -> I32F32 {
-        let x = a.to_bits();
-        match self.reciprocal {
-            Some(r) if x >= 0 && (x as u64).leading_zeros() >= self.shift => {
-                let q = r.divide((x as u64) << self.shift);
-                if q <= i64::MAX as u64 {
-                    I32F32::from_bits(q as i64)
-                } else {
-                    ZERO
-                }
+        let x = a.to_bits() as u64;
+        if x < self.limit {
+            let q = self.reciprocal.divide(x << self.shift);
+            if q <= i64::MAX as u64 {
+                I32F32::from_bits(q as i64)
+            } else {
+                ZERO
             }
-            _ => safe_div(a, self.divisor),
+        } else {
+            safe_div(a, self.divisor)
         }
     }
 }
@@ -460,6 +494,10 @@ mod tests {
                 assert_eq!(divisor.divide(a), safe_div(a, b), "{a:?} / {b:?}");
                 assert_eq!(mul(a, b), a.saturating_mul(b), "{a:?} * {b:?}");
                 assert_eq!(add(a, b), a.saturating_add(b), "{a:?} + {b:?}");
+                assert_eq!(Scale::new(b).of(a), mul(b, a), "{b:?} scaling {a:?}");
+                assert_eq!(Divisor::new(ONE).divide(a), a, "{a:?} / 1");
+                let unit = I32F32::from_bits(b.to_bits().rem_euclid((1 << 32) + 1));
+                assert_eq!(Scale::new(unit).of(a), mul(unit, a), "{unit:?} scaling {a:?}");
                 assert_eq!(sub(a, b), a.saturating_sub(b), "{a:?} - {b:?}");
             }
         }

@@ -6,7 +6,7 @@
 //! columns for per-column vectors), never to `n²`, and the results equal the chain's
 //! dense-row implementations entry for entry.
 
-use crate::fixed::{add, mul, saturating_sum, sub, Divisor, NonNegativeSum, I32F32, ONE, ZERO};
+use crate::fixed::{add, mul, saturating_sum, sub, Divisor, NonNegativeSum, Scale, I32F32, ONE, ZERO};
 use crate::vector::{weighted_median, weighted_median_by};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -410,9 +410,10 @@ pub fn interpolate(a: SparseMatrix, b: SparseMatrix, ratio: I32F32) -> SparseMat
 
 /// One row of [`interpolate`] for `0 < r < 1`, appended to `row`.
 pub fn interpolate_row(a: &[(u16, I32F32)], b: &[(u16, I32F32)], ratio: I32F32, row: &mut SparseRow) {
+    let ratio = Scale::new(ratio);
     merge_rows(a, b, |j, x, y| {
         let (x, y) = (x.unwrap_or(ZERO), y.unwrap_or(ZERO));
-        let v = add(x, mul(ratio, sub(y, x)));
+        let v = add(x, ratio.of(sub(y, x)));
         if v.to_bits() > 0 {
             row.push((j, v));
         }
@@ -430,12 +431,12 @@ pub fn mat_ema(new: &SparseMatrix, old: &SparseMatrix, alpha: I32F32) -> SparseM
 
 /// One row of [`mat_ema`], appended to `row`.
 pub fn ema_row(new: &[(u16, I32F32)], old: &[(u16, I32F32)], alpha: I32F32, row: &mut SparseRow) {
-    let one_minus_alpha = sub(ONE, alpha);
-    let ema = |x: I32F32, y: I32F32| add(mul(alpha, x), mul(one_minus_alpha, y));
+    let (alpha, one_minus_alpha) = (Scale::new(alpha), Scale::new(sub(ONE, alpha)));
+    let ema = |x: I32F32, y: I32F32| add(alpha.of(x), one_minus_alpha.of(y));
     // The columns both rows share from the start (usually all of them, as bonds follow
     // weights) need no merge.
     let mut same = 0;
-    while let (Some(&(j, x)), Some(&(k, y))) = (new.get(same), old.get(same)) {
+    for (&(j, x), &(k, y)) in new.iter().zip(old) {
         if j != k {
             break;
         }

@@ -77,10 +77,11 @@ pub fn weighted_median_by<T: Copy>(
     let mut below = zero_stake;
     let mut part = items;
     while part.len() > SMALL {
-        let (low, high) = part.iter().fold((I32F32::max_value(), I32F32::min_value()), |(lo, hi), x| {
-            let s = score(x);
+        let (low, high) = part.iter().fold((i64::MAX, i64::MIN), |(lo, hi), x| {
+            let s = score(x).to_bits();
             (lo.min(s), hi.max(s))
         });
+        let (low, high) = (I32F32::from_bits(low), I32F32::from_bits(high));
         let span = (high.to_bits() as i128 - low.to_bits() as i128) as u64;
         if span == 0 {
             break;
@@ -109,12 +110,13 @@ pub fn weighted_median_by<T: Copy>(
         let kept = keep_front(part, |x| bucket(x) == chosen);
         part = &mut part[..kept];
     }
-    part.sort_unstable_by_key(|x| score(x));
+    // By the raw bits: the library's `<` takes a slower general path.
+    part.sort_unstable_by_key(|x| score(x).to_bits());
     let mut at_or_below = below;
     let mut k = 0;
     while k < part.len() {
         let current = score(&part[k]);
-        while k < part.len() && score(&part[k]) == current {
+        while k < part.len() && score(&part[k]).to_bits() == current.to_bits() {
             at_or_below = add(at_or_below, stake(&part[k]));
             k += 1;
         }
