@@ -117,7 +117,7 @@ impl<'a> Bonds<'a> {
 
 /// Yuma3 dividends: each validator's share of every miner's bonds (the column-normalised
 /// bond), times that miner's incentive, weighted by the validator's own active stake,
-/// normalised. The bonds are quantised in the same pass.
+/// normalised. Each row of bonds is quantised while it is in cache.
 fn dividends_by_bond_share(
     bonds: &SparseMatrix,
     column_total: &[NonNegativeSum],
@@ -142,13 +142,11 @@ fn dividends_by_bond_share(
             // Bonds are kept only where positive and incentive is non-negative, so every
             // term is too, and a wide sum equals the chain's saturating one.
             let mut earned = NonNegativeSum::default();
-            let mut quantised = Vec::with_capacity(row.len());
             for &(j, b) in row {
                 let (total, incentive) = &columns[usize::from(j)];
                 earned.add(mul(total.divide(b), *incentive));
-                quantised.push((j, fixed_proportion_to_u16(b)));
             }
-            stored.push(quantised);
+            stored.push(row.iter().map(|&(j, b)| (j, fixed_proportion_to_u16(b))).collect());
             earned.value().checked_mul(*a).unwrap_or(ZERO)
         })
         .collect();

@@ -297,7 +297,24 @@ pub fn normalize_row(row: &mut [(u16, I32F32)]) {
 
 /// The sum of one row.
 pub fn row_sum(row: &[(u16, I32F32)]) -> I32F32 {
-    saturating_sum(row.iter().map(|&(_, v)| v))
+    // The upper and lower halves of the bits are summed apart, so that no sum overflows 64
+    // bits (chunks of 2³¹ entries) and the loop needs no carries; any sign bit seen sends
+    // the row to the chain of saturating adds.
+    let mut total = 0u128;
+    for chunk in row.chunks(1 << 31) {
+        let (mut high, mut low, mut signs) = (0u64, 0u64, 0u64);
+        for &(_, v) in chunk {
+            let bits = v.to_bits() as u64;
+            high += bits >> 32;
+            low += bits & 0xFFFF_FFFF;
+            signs |= bits;
+        }
+        if signs >> 63 != 0 {
+            return saturating_sum(row.iter().map(|&(_, v)| v));
+        }
+        total += (u128::from(high) << 32) + u128::from(low);
+    }
+    I32F32::from_bits(total.min(i64::MAX as u128) as i64)
 }
 
 /// The sum of each of `n` columns, as chains of `saturating_add`s in row order give them:
@@ -685,6 +702,11 @@ mod tests {
         let mixed = m(vec![vec![(0, big)], vec![(0, one)], vec![(0, -one)]]);
         assert_eq!(col_sums(&mixed, 1), vec![big - one]);
         assert_eq!(row_sum(&[(0, big), (1, one), (2, -one)]), big - one);
+        // Non-negative rows: the halves summed apart, saturated once.
+        assert_eq!(row_sum(&[(0, big), (1, one)]), big);
+        let halves = [(0, I32F32::from_bits(0xffff_ffff)), (1, I32F32::from_bits(0x1_0000_0001))];
+        assert_eq!(row_sum(&halves), I32F32::from_bits(0x2_0000_0000));
+        assert_eq!(row_sum(&[]), ZERO);
     }
 
     #[test]
