@@ -123,15 +123,20 @@ impl Reciprocal {
         ((q as u128 + (n & self.high) as u128) >> self.shift) as u64
     }
 
-    /// [`divide`](Self::divide) with a branch on the magic number's top bit, for chains
-    /// of dependent divisions whose divisors come in a fixed pattern (the branch is then
-    /// always predicted, and the plain case is shorter).
+    /// [`divide`](Self::divide) with branches on the kind of divisor, for chains of
+    /// dependent divisions whose divisors come in a fixed pattern: the branches are then
+    /// always predicted, and each kind takes its shortest steps.
     pub const fn divide_in_chain(&self, n: u64) -> u64 {
+        if self.magic == 0 {
+            // A power of two (the only divisor whose magic number is 2⁶⁴ exactly).
+            return n >> self.shift;
+        }
         let q = ((self.magic as u128 * n as u128) >> 64) as u64;
         if self.high == 0 {
             q >> self.shift
         } else {
-            ((q as u128 + n as u128) >> self.shift) as u64
+            // `(n + q) / 2` without the 65th bit, then the rest of the shift (here ≥ 1).
+            (((n - q) >> 1) + q) >> (self.shift - 1)
         }
     }
 }
