@@ -40,9 +40,15 @@ impl BondInputs<'_> {
     }
 
     /// Stored bond row `i`, read with `convert`, step 11's mask applied, into `row`.
-    fn old_row(&self, i: usize, convert: impl Fn(u16) -> I32F32, row: &mut SparseRow) {
+    /// `keeps_all` says that the mask keeps every column (nothing registered at or after
+    /// `t0`), so that it need not be looked up per entry.
+    fn old_row(&self, i: usize, convert: impl Fn(u16) -> I32F32, keeps_all: bool, row: &mut SparseRow) {
         let stored = self.stored.get(i).map_or(&[][..], Vec::as_slice);
-        sparse::read_row(stored, self.n, convert, |j| self.keeps_column(j), row);
+        if keeps_all {
+            sparse::read_row(stored, self.n, convert, |_| true, row);
+        } else {
+            sparse::read_row(stored, self.n, convert, |j| self.keeps_column(j), row);
+        }
     }
 }
 
@@ -68,6 +74,8 @@ struct Yuma3 {
     column_total: Vec<NonNegativeSum>,
     /// The stored bond row being read.
     old: SparseRow,
+    /// Step 11's mask keeps every column.
+    keeps_all: bool,
 }
 
 impl<'a> Bonds<'a> {
@@ -80,6 +88,7 @@ impl<'a> Bonds<'a> {
                 .then(|| AlphaSigmoid::new(p)),
             column_total: vec![NonNegativeSum::default(); inputs.n],
             old: Vec::new(),
+            keeps_all: (0..inputs.n).all(|j| inputs.keeps_column(j)),
         });
         Bonds { rows: SparseMatrix::with_capacity(inputs.n, entries), inputs, yuma3 }
     }
@@ -92,7 +101,7 @@ impl<'a> Bonds<'a> {
             return;
         };
         // Old bonds are `u16/65535`.
-        self.inputs.old_row(i, u16_proportion_to_fixed, &mut y.old);
+        self.inputs.old_row(i, u16_proportion_to_fixed, y.keeps_all, &mut y.old);
         let consensus = self.inputs.consensus;
         let row = match &y.liquid {
             Some(sigmoid) => {
