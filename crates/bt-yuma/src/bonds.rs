@@ -4,7 +4,7 @@
 use crate::epoch::EpochParams;
 use crate::fixed::{
     clamp, exp_safe, fixed_proportion_to_u16, mul, safe_div, u16_proportion_to_fixed, u16_to_fixed, Divisor,
-    NonNegativeSum, I32F32, I64F64, ONE, ZERO,
+    NonNegativeSum, Scale, I32F32, I64F64, ONE, ZERO,
 };
 use crate::sparse::{self, SparseMatrix, SparseRow};
 use crate::vector::normalize;
@@ -135,12 +135,12 @@ fn dividends_by_bond_share(
 ) -> BondsAndDividends {
     // Per column: what divides a bond into a share (by 1, which changes nothing, where the
     // column is empty), and the incentive the share earns.
-    let columns: Vec<(Divisor, I32F32)> = column_total
+    let columns: Vec<(Divisor, Scale)> = column_total
         .iter()
         .zip(incentive)
         .map(|(total, &incentive)| {
             let total = total.value();
-            (Divisor::new(if total == ZERO { ONE } else { total }), incentive)
+            (Divisor::new(if total == ZERO { ONE } else { total }), Scale::new(incentive))
         })
         .collect();
     let mut stored = Vec::with_capacity(bonds.n_rows());
@@ -153,7 +153,7 @@ fn dividends_by_bond_share(
             let mut earned = NonNegativeSum::default();
             for &(j, b) in row {
                 let (total, incentive) = &columns[usize::from(j)];
-                earned.add(mul(total.divide(b), *incentive));
+                earned.add(incentive.of(total.divide(b)));
             }
             stored.push(row.iter().map(|&(j, b)| (j, fixed_proportion_to_u16(b))).collect());
             earned.value().checked_mul(*a).unwrap_or(ZERO)
