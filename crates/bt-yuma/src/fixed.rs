@@ -90,6 +90,9 @@ pub struct Reciprocal {
 }
 
 impl Reciprocal {
+    /// A placeholder, for tables still to be filled and divisors that have no reciprocal.
+    const UNUSED: Reciprocal = Reciprocal { magic: 0, high: 0, shift: 0 };
+
     /// The reciprocal of `d`, or `None` for zero.
     pub const fn new(d: u64) -> Option<Reciprocal> {
         if d == 0 {
@@ -168,12 +171,7 @@ impl Divisor {
             Some(reciprocal) => {
                 Divisor { divisor, shift, limit: (1 << 63) >> shift.saturating_sub(1), reciprocal }
             }
-            None => Divisor {
-                divisor,
-                shift: 0,
-                limit: 0,
-                reciprocal: Reciprocal { magic: 0, high: 0, shift: 0 },
-            },
+            None => Divisor { divisor, shift: 0, limit: 0, reciprocal: Reciprocal::UNUSED },
         }
     }
 
@@ -313,7 +311,7 @@ fn exp(x: I32F32) -> Option<I32F32> {
 
 /// Reciprocals of the series' divisors `k = 2, 3, …, 31`.
 const SERIES_DIVISORS: [Reciprocal; 30] = {
-    let mut table = [Reciprocal { magic: 0, high: 0, shift: 0 }; 30];
+    let mut table = [Reciprocal::UNUSED; 30];
     let mut k = 0;
     while k < 30 {
         table[k] = match Reciprocal::new(k as u64 + 2) {

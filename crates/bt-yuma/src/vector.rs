@@ -81,8 +81,7 @@ pub fn weighted_median_by<T: Copy>(
             let s = score(x).to_bits();
             (lo.min(s), hi.max(s))
         });
-        let (low, high) = (I32F32::from_bits(low), I32F32::from_bits(high));
-        let span = (high.to_bits() as i128 - low.to_bits() as i128) as u64;
+        let span = (i128::from(high) - i128::from(low)) as u64;
         if span == 0 {
             break;
         }
@@ -90,7 +89,7 @@ pub fn weighted_median_by<T: Copy>(
         // clearing and scanning them costs little.
         let bits = (part.len() / 4).next_power_of_two().trailing_zeros().clamp(4, BUCKET_BITS);
         let shift = (64 - span.leading_zeros()).saturating_sub(bits);
-        let bucket = |x: &T| ((score(x).to_bits() as i128 - low.to_bits() as i128) as u64 >> shift) as usize;
+        let bucket = |x: &T| ((i128::from(score(x).to_bits()) - i128::from(low)) as u64 >> shift) as usize;
         let mut stake_in = [ZERO; 1 << BUCKET_BITS];
         let stake_in = &mut stake_in[..1 << bits];
         for x in part.iter() {
@@ -105,7 +104,7 @@ pub fn weighted_median_by<T: Copy>(
         }) else {
             // Not even all the stake crosses (possible before any narrowing only): the
             // answer is the largest score.
-            return high;
+            return I32F32::from_bits(high);
         };
         let kept = keep_front(part, |x| bucket(x) == chosen);
         part = &mut part[..kept];
